@@ -1,0 +1,1 @@
+"""Interactive lessons on the convolution operation behind CNNs."""
