@@ -1,0 +1,1 @@
+"""Interactive instruments of the course: one module per widget (model + thin view)."""
