@@ -1,0 +1,167 @@
+"""Time the numpy ``conv2d`` methods against ``torch.nn.functional.conv2d`` (a script, not a test).
+
+Table 1: a ResNet-style layer (N=1, C=K=64, 56x56, 3x3, padding 1, float32), every method
+but ``loops`` (timed on a much smaller layer, see table 3), as ratio to torch and GFLOP/s
+with FLOPs = 2*N*K*(C/groups)*kH*kW*H_out*W_out. Table 2: ``fft`` vs ``im2col`` for a 15x15
+kernel on a 1x1x256x256 image, where the FFT's cost no longer grows with the kernel area.
+
+Run: ``.venv/bin/python benchmarks/bench_reference.py``.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from convlessons.arithmetic import conv_output_size
+from convlessons.reference import conv2d
+
+__all__ = [
+    "Layer",
+    "RESNET_LAYER",
+    "LARGE_KERNEL",
+    "SMALL_LAYER",
+    "measure",
+    "reference_table",
+    "main",
+]
+
+Layer = dict  # keys: batch, channels, filters, size, kernel, padding
+
+RESNET_LAYER: Layer = {
+    "batch": 1,
+    "channels": 64,
+    "filters": 64,
+    "size": 56,
+    "kernel": 3,
+    "padding": 1,
+}
+LARGE_KERNEL: Layer = {
+    "batch": 1,
+    "channels": 1,
+    "filters": 1,
+    "size": 256,
+    "kernel": 15,
+    "padding": 0,
+}
+SMALL_LAYER: Layer = {
+    "batch": 1,
+    "channels": 8,
+    "filters": 8,
+    "size": 14,
+    "kernel": 3,
+    "padding": 1,
+}
+
+
+def measure(function: Callable[[], object], repeats: int = 7, min_time: float = 0.05) -> float:
+    """Median seconds per call over ``repeats`` runs, each looping for at least ``min_time``."""
+    function()  # warm-up: allocations, thread pools, FFT plans
+    start, calls = time.perf_counter(), 0
+    while time.perf_counter() - start < min_time:
+        function()
+        calls += 1
+    loops = max(1, calls)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(loops):
+            function()
+        times.append((time.perf_counter() - start) / loops)
+    return statistics.median(times)
+
+
+def _flops(layer: Layer) -> int:
+    out = conv_output_size(layer["size"], layer["kernel"], padding=layer["padding"])
+    return 2 * layer["batch"] * layer["filters"] * layer["channels"] * layer["kernel"] ** 2 * out**2
+
+
+def reference_table(
+    layer: Layer = RESNET_LAYER,
+    methods: Sequence[str] = ("direct", "im2col", "winograd", "fft"),
+    tile: int = 4,
+    seed: int = 0,
+) -> list[dict]:
+    """Time torch and each method on ``layer`` (float32); one row per implementation.
+
+    Each row: ``{"method", "seconds", "ratio_to_torch", "gflops", "max_abs_error"}``, where
+    the error is measured against the torch output of the same run.
+    """
+    rng = np.random.default_rng(seed)
+    shape = (layer["batch"], layer["channels"], layer["size"], layer["size"])
+    x = rng.standard_normal(shape, dtype=np.float32)
+    w = rng.standard_normal(
+        (layer["filters"], layer["channels"], layer["kernel"], layer["kernel"]), dtype=np.float32
+    )
+    x_t, w_t = torch.from_numpy(x), torch.from_numpy(w)
+    with torch.no_grad():
+        expected = F.conv2d(x_t, w_t, padding=layer["padding"]).numpy()
+        torch_seconds = measure(lambda: F.conv2d(x_t, w_t, padding=layer["padding"]))
+    flops = _flops(layer)
+    rows = [
+        {
+            "method": "torch",
+            "seconds": torch_seconds,
+            "ratio_to_torch": 1.0,
+            "gflops": flops / torch_seconds / 1e9,
+            "max_abs_error": 0.0,
+        }
+    ]
+    for method in methods:
+
+        def run(method: str = method) -> np.ndarray:
+            return conv2d(x, w, padding=layer["padding"], method=method, tile=tile)
+
+        seconds = measure(run, repeats=3 if method == "loops" else 7)
+        rows.append(
+            {
+                "method": method,
+                "seconds": seconds,
+                "ratio_to_torch": seconds / torch_seconds,
+                "gflops": flops / seconds / 1e9,
+                "max_abs_error": float(np.max(np.abs(run() - expected))),
+            }
+        )
+    return rows
+
+
+def _print_table(title: str, rows: list[dict]) -> None:
+    print(title)
+    print(f"{'method':<10}{'ms/call':>12}{'x torch':>10}{'GFLOP/s':>10}{'max |err|':>12}")
+    for row in rows:
+        print(
+            f"{row['method']:<10}{row['seconds'] * 1e3:>12.3f}{row['ratio_to_torch']:>10.2f}"
+            f"{row['gflops']:>10.2f}{row['max_abs_error']:>12.2e}"
+        )
+    print()
+
+
+def _describe(layer: Layer) -> str:
+    return (
+        f"N={layer['batch']}, C={layer['channels']}, K={layer['filters']}, "
+        f"{layer['size']}x{layer['size']}, {layer['kernel']}x{layer['kernel']}, "
+        f"padding {layer['padding']}, float32"
+    )
+
+
+def main() -> None:
+    """Print the three tables."""
+    print(f"torch threads: {torch.get_num_threads()}\n")
+    _print_table(f"ResNet-style layer ({_describe(RESNET_LAYER)})", reference_table())
+    _print_table(
+        f"Large kernel ({_describe(LARGE_KERNEL)})",
+        reference_table(LARGE_KERNEL, methods=("im2col", "fft")),
+    )
+    _print_table(
+        f"Small layer for the slow loops ({_describe(SMALL_LAYER)})",
+        reference_table(SMALL_LAYER, methods=("loops", "direct", "im2col")),
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+"""numpy reference implementations with ``torch.nn.functional`` semantics.
+
+- :mod:`.conv`: ``conv2d`` by nested loops, sliding windows, im2col, Winograd or FFT.
+- :mod:`.im2col`: ``im2col`` / ``col2im`` (``torch.nn.functional.unfold`` / ``fold``).
+- :mod:`.winograd`: Winograd F(m x m, 3 x 3) matrices and multiplication counts.
+- :mod:`.transposed`: ``conv_transpose2d``.
+"""
+
+from convlessons.reference.conv import (
+    METHODS,
+    conv2d,
+    conv2d_direct,
+    conv2d_fft,
+    conv2d_im2col,
+    conv2d_loops,
+    convolve2d,
+    correlate2d,
+)
+from convlessons.reference.im2col import col2im, im2col
+from convlessons.reference.transposed import conv_transpose2d
+from convlessons.reference.winograd import multiplication_counts, winograd_matrices
+
+__all__ = [
+    "METHODS",
+    "col2im",
+    "conv2d",
+    "conv2d_direct",
+    "conv2d_fft",
+    "conv2d_im2col",
+    "conv2d_loops",
+    "conv_transpose2d",
+    "convolve2d",
+    "correlate2d",
+    "im2col",
+    "multiplication_counts",
+    "winograd_matrices",
+]

@@ -1,0 +1,244 @@
+"""Validate convolution arguments once, at the public boundary of ``convlessons.reference``.
+
+Every public function in this package turns user input into a frozen record here; the
+numeric kernels behind them trust the record and never re-check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from convlessons._validation import as_array, as_int, as_pair
+from convlessons.arithmetic import conv_output_size, same_padding
+
+__all__ = [
+    "PADDING_MODES",
+    "ConvArgs",
+    "WindowArgs",
+    "conv2d_args",
+    "im2col_args",
+    "col2im_args",
+    "pad_zeros",
+]
+
+PADDING_MODES = ("valid", "same")
+
+Pads = tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class ConvArgs:
+    """Validated arguments of ``conv2d``.
+
+    ``input`` is already zero-padded by ``padding`` = (top, bottom, left, right), always 4-D
+    and both arrays share the result dtype ``numpy.result_type(input, weight)``.
+    """
+
+    input: np.ndarray
+    weight: np.ndarray
+    bias: np.ndarray | None
+    stride: tuple[int, int]
+    padding: Pads
+    dilation: tuple[int, int]
+    groups: int
+    output_size: tuple[int, int]
+    unbatched: bool
+
+
+@dataclass(frozen=True)
+class WindowArgs:
+    """Validated sliding-window geometry shared by ``im2col`` and ``col2im``.
+
+    ``image_size`` is the unpadded (H, W); ``padding`` is (top, bottom, left, right).
+    """
+
+    image_size: tuple[int, int]
+    kernel_size: tuple[int, int]
+    stride: tuple[int, int]
+    padding: Pads
+    dilation: tuple[int, int]
+    output_size: tuple[int, int]
+
+
+def pad_zeros(x: np.ndarray, padding: Pads) -> np.ndarray:
+    """Zero-pad the last two axes of ``x`` by (top, bottom, left, right)."""
+    top, bottom, left, right = padding
+    if not any(padding):
+        return x
+    return np.pad(x, [(0, 0)] * (x.ndim - 2) + [(top, bottom), (left, right)])
+
+
+def _sliding_output_size(
+    size: tuple[int, int],
+    kernel: tuple[int, int],
+    stride: tuple[int, int],
+    padding: Pads,
+    dilation: tuple[int, int],
+    kernel_name: str,
+) -> tuple[int, int]:
+    """Output (H_out, W_out); the error for a dilated kernel larger than the padded input
+    names ``kernel_name`` (``weight`` for conv2d, ``kernel_size`` for im2col/col2im)."""
+    result = []
+    for axis, before, after, k, s, d, n in zip(
+        ("height", "width"),
+        padding[0::2],
+        padding[1::2],
+        kernel,
+        stride,
+        dilation,
+        size,
+        strict=True,
+    ):
+        try:
+            result.append(conv_output_size(n, k, stride=s, padding=(before, after), dilation=d))
+        except ValueError as err:
+            raise ValueError(f"{kernel_name} does not fit along the {axis}: {err}") from err
+    return result[0], result[1]
+
+
+def _conv_padding(
+    padding: object,
+    size: tuple[int, int],
+    kernel: tuple[int, int],
+    stride: tuple[int, int],
+    dilation: tuple[int, int],
+) -> Pads:
+    """Read torch's ``padding``: int, pair, ``'valid'`` or ``'same'`` into (t, b, l, r)."""
+    if isinstance(padding, str):
+        if padding not in PADDING_MODES:
+            raise ValueError(
+                f"padding must be one of {PADDING_MODES}, an int >= 0 or a pair, got {padding!r}"
+            )
+        if padding == "valid":
+            return 0, 0, 0, 0
+        if stride != (1, 1):
+            raise ValueError(
+                f"padding='same' needs stride=1 (as in torch), got stride={stride}; "
+                "use explicit padding for stride > 1"
+            )
+        top, bottom = same_padding(size[0], kernel[0], stride=1, dilation=dilation[0])
+        left, right = same_padding(size[1], kernel[1], stride=1, dilation=dilation[1])
+        return top, bottom, left, right
+    pad_h, pad_w = as_pair(padding, "padding", minimum=0)
+    return pad_h, pad_h, pad_w, pad_w
+
+
+def conv2d_args(
+    input: object,
+    weight: object,
+    bias: object = None,
+    stride: object = 1,
+    padding: object = 0,
+    dilation: object = 1,
+    groups: object = 1,
+) -> ConvArgs:
+    """Validate the arguments of ``torch.nn.functional.conv2d`` and zero-pad the input.
+
+    Checks, each raising ``ValueError``/``TypeError`` naming the parameter: input is 3-D
+    (C, H, W) or 4-D (N, C, H, W); weight is 4-D (C_out, C_in/groups, kH, kW); bias is
+    (C_out,); stride, dilation >= 1; padding >= 0 or one of ``PADDING_MODES``; ``groups``
+    divides C_in and C_out; the dilated kernel fits the padded input; all values finite.
+    """
+    x = as_array(input, "input", ndim=(3, 4), layout="(N, C_in, H, W) or (C_in, H, W)")
+    w = as_array(weight, "weight", ndim=4, layout="(C_out, C_in/groups, kH, kW)")
+    stride_hw = as_pair(stride, "stride", minimum=1)
+    dilation_hw = as_pair(dilation, "dilation", minimum=1)
+    groups = as_int(groups, "groups", minimum=1)
+    unbatched = x.ndim == 3
+    if unbatched:
+        x = x[np.newaxis]
+    c_in, c_out = x.shape[1], w.shape[0]
+    if c_in % groups:
+        raise ValueError(f"groups must divide input channels C_in={c_in}, got groups={groups}")
+    if c_out % groups:
+        raise ValueError(
+            f"groups must divide output channels weight.shape[0]={c_out}, got groups={groups}"
+        )
+    if w.shape[1] != c_in // groups:
+        raise ValueError(
+            f"weight.shape[1] must equal C_in/groups = {c_in}/{groups} = {c_in // groups}, "
+            f"got weight shape {w.shape}"
+        )
+    if min(w.shape) < 1 or min(x.shape) < 1:
+        raise ValueError(
+            f"input and weight must have no empty axis, got input {x.shape}, weight {w.shape}"
+        )
+    b = None
+    if bias is not None:
+        b = as_array(bias, "bias", ndim=1, layout="(C_out,)")
+        if b.shape != (c_out,):
+            raise ValueError(f"bias must have shape (C_out,) = ({c_out},), got {b.shape}")
+    size = (x.shape[2], x.shape[3])
+    kernel = (w.shape[2], w.shape[3])
+    pads = _conv_padding(padding, size, kernel, stride_hw, dilation_hw)
+    out_size = _sliding_output_size(size, kernel, stride_hw, pads, dilation_hw, "weight")
+    dtype = np.result_type(x, w)
+    return ConvArgs(
+        input=pad_zeros(x.astype(dtype, copy=False), pads),
+        weight=w.astype(dtype, copy=False),
+        bias=None if b is None else b.astype(dtype, copy=False),
+        stride=stride_hw,
+        padding=pads,
+        dilation=dilation_hw,
+        groups=groups,
+        output_size=out_size,
+        unbatched=unbatched,
+    )
+
+
+def _window_geometry(
+    size: tuple[int, int], kernel_size: object, stride: object, padding: object, dilation: object
+) -> WindowArgs:
+    kernel = as_pair(kernel_size, "kernel_size", minimum=1)
+    stride_hw = as_pair(stride, "stride", minimum=1)
+    dilation_hw = as_pair(dilation, "dilation", minimum=1)
+    pad_h, pad_w = as_pair(padding, "padding", minimum=0)
+    pads = (pad_h, pad_h, pad_w, pad_w)
+    out_size = _sliding_output_size(size, kernel, stride_hw, pads, dilation_hw, "kernel_size")
+    return WindowArgs(size, kernel, stride_hw, pads, dilation_hw, out_size)
+
+
+def im2col_args(
+    input: object, kernel_size: object, stride: object, padding: object, dilation: object
+) -> tuple[np.ndarray, WindowArgs]:
+    """Validate ``torch.nn.functional.unfold`` arguments; return the 4-D input and geometry.
+
+    ``input`` may be (N, C, H, W) or unbatched (C, H, W); padding is an int or pair
+    (symmetric, as in ``unfold``).
+    """
+    x = as_array(input, "input", ndim=(3, 4), layout="(N, C, H, W) or (C, H, W)")
+    geometry = _window_geometry((x.shape[-2], x.shape[-1]), kernel_size, stride, padding, dilation)
+    return x, geometry
+
+
+def col2im_args(
+    columns: object,
+    output_size: object,
+    kernel_size: object,
+    stride: object,
+    padding: object,
+    dilation: object,
+) -> tuple[np.ndarray, WindowArgs]:
+    """Validate ``torch.nn.functional.fold`` arguments; return the columns and geometry.
+
+    ``columns`` is (N, C*kH*kW, L) or unbatched (C*kH*kW, L), and L must equal the number
+    of sliding-window positions over ``output_size`` (H, W) padded by ``padding``.
+    """
+    cols = as_array(columns, "columns", ndim=(2, 3), layout="(N, C*kH*kW, L) or (C*kH*kW, L)")
+    size = as_pair(output_size, "output_size", minimum=1)
+    geometry = _window_geometry(size, kernel_size, stride, padding, dilation)
+    taps = geometry.kernel_size[0] * geometry.kernel_size[1]
+    if cols.shape[-2] % taps:
+        raise ValueError(
+            f"columns.shape[-2] must be a multiple of kH*kW = {taps}, got {cols.shape[-2]}"
+        )
+    positions = geometry.output_size[0] * geometry.output_size[1]
+    if cols.shape[-1] != positions:
+        raise ValueError(
+            f"columns.shape[-1] (L) must equal the number of windows over output_size {size}: "
+            f"{geometry.output_size[0]}*{geometry.output_size[1]} = {positions}, "
+            f"got {cols.shape[-1]}"
+        )
+    return cols, geometry
