@@ -55,7 +55,9 @@ def as_pair(value: object, name: str, *, minimum: int = 0) -> tuple[int, int]:
     return pair[0], pair[1]
 
 
-def as_array(value: object, name: str, *, ndim: int | Sequence[int], layout: str = "") -> np.ndarray:
+def as_array(
+    value: object, name: str, *, ndim: int | Sequence[int], layout: str = ""
+) -> np.ndarray:
     """Return ``value`` as a finite floating-point numpy array with ``ndim`` dimensions.
 
     Integer and bool inputs become float64; float32/float64 keep their dtype.

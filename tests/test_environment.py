@@ -37,7 +37,8 @@ def environment_dependencies() -> dict[str, str]:
 
 
 def test_environment_yml_names_the_same_dependencies_as_pyproject():
-    expected = {CONDA_NAMES.get(name, name): spec for name, spec in pyproject_dependencies().items()}
+    pip = pyproject_dependencies()
+    expected = {CONDA_NAMES.get(name, name): spec for name, spec in pip.items()}
     assert environment_dependencies() == expected
 
 

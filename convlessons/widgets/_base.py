@@ -67,7 +67,8 @@ class FigurePanel:
         """
         buffer = io.BytesIO()
         self.figure.savefig(buffer, format="png", dpi=self.figure.dpi)
-        self.canvas._data_url = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+        encoded = base64.b64encode(buffer.getvalue()).decode()
+        self.canvas._data_url = "data:image/png;base64," + encoded
 
     def on_click(self, callback: Callable[[object, float, float], None]) -> None:
         """Call ``callback(axes, x, y)`` (data coordinates) when the learner clicks an axes."""
