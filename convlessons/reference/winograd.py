@@ -1,0 +1,349 @@
+"""Winograd minimal filtering F(m, r): fewer multiplications for small-kernel convolution.
+
+Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks", CVPR 2016
+(https://arxiv.org/abs/1509.09308). In 1-D, ``F(m, r)`` computes ``m`` outputs of the valid
+cross-correlation of an input tile ``d`` (length ``n = m + r - 1``) with a filter ``g``
+(length ``r``) using only ``n`` multiplications:
+
+.. math:: y = A^T \\left[ (G g) \\odot (B^T d) \\right]
+
+Nesting it gives the 2-D algorithm ``F(m x m, r x r)`` on an ``n x n`` tile with
+``n^2`` instead of ``m^2 r^2`` multiplications:
+
+.. math:: Y = A^T \\left[ (G g G^T) \\odot (B^T d B) \\right] A
+
+The seed lesson's F(2, 3) sketch gets this wrong twice: it stores the paper's ``B^T`` and
+``A^T`` in variables called ``B`` and ``A`` and then transposes them again
+(``B.T @ tile @ B`` computes ``B d B^T``, and ``A.T @ M @ A`` does not even have matching
+shapes), and it never splits an image into tiles. :func:`conv2d_winograd` does both right.
+
+Layout used throughout: a transform acts on the *last two* axes of the public functions'
+arguments (one tile or kernel is an ``(n, n)`` or ``(r, r)`` array), so ``transform_kernel``,
+``transform_input`` and ``inverse_transform`` can be shown on a single tile in a notebook.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from functools import lru_cache
+
+import numpy as np
+
+from convlessons._validation import as_array, as_int, as_pair
+from convlessons.reference._args import conv2d_args, pad_zeros
+from convlessons.reference.im2col import sliding_windows
+
+__all__ = [
+    "WINOGRAD_TILES",
+    "interpolation_points",
+    "winograd_matrices",
+    "multiplication_counts",
+    "transform_kernel",
+    "transform_input",
+    "inverse_transform",
+    "check_winograd_supported",
+    "conv2d_winograd",
+]
+
+WINOGRAD_TILES = (2, 4, 6)
+"""Output tile sizes ``m`` that :func:`conv2d_winograd` accepts for F(m x m, 3 x 3)."""
+
+_KERNEL = 3
+
+Poly = list[Fraction]
+
+
+def interpolation_points(count: int) -> list[Fraction]:
+    """The first ``count`` finite Toom-Cook points: ``0, 1, -1, 2, -2, 1/2, -1/2, 3, -3, 1/3, …``.
+
+    Small integers and their reciprocals keep the transform entries small; together with
+    the point at infinity they are the points Lavin & Gray use for F(2, 3) and F(4, 3).
+    """
+    count = as_int(count, "count", minimum=0)
+    points = [Fraction(0)]
+    k = 1
+    while len(points) < count:
+        points += [Fraction(k), Fraction(-k)]
+        if k > 1:
+            points += [Fraction(1, k), Fraction(-1, k)]
+        k += 1
+    return points[:count]
+
+
+def _product_of_roots(roots: list[Fraction]) -> Poly:
+    """Coefficients (constant term first) of ``prod_l (x - roots[l])``."""
+    coefficients = [Fraction(1)]
+    for root in roots:
+        shifted = [Fraction(0), *coefficients]
+        scaled = [-root * c for c in coefficients] + [Fraction(0)]
+        coefficients = [a + b for a, b in zip(shifted, scaled, strict=True)]
+    return coefficients
+
+
+@lru_cache(maxsize=32)
+def _exact_matrices(m: int, r: int) -> tuple[tuple[tuple[Fraction, ...], ...], ...]:
+    """``(B^T, G, A^T)`` of F(m, r) as exact fractions (see :func:`winograd_matrices`)."""
+    n = m + r - 1
+    points = interpolation_points(n - 1)
+    bt = [[Fraction(0)] * n for _ in range(n)]
+    g = [[Fraction(0)] * r for _ in range(n)]
+    at = [[Fraction(0)] * n for _ in range(m)]
+    for row, a in enumerate(points):
+        others = [b for b in points if b != a]
+        scale = Fraction(1)
+        for b in others:
+            scale *= a - b
+        bt[row] = [*_product_of_roots(others), Fraction(0)]
+        g[row] = [a**i / scale for i in range(r)]
+        for i in range(m):
+            at[i][row] = a**i
+    bt[n - 1] = _product_of_roots(points)  # the point at infinity: leading coefficients
+    g[n - 1][r - 1] = Fraction(1)
+    at[m - 1][n - 1] = Fraction(1)
+    if points and bt[0][0] < 0:  # sign normalisation of the paper: B^T[0, 0] > 0
+        bt[0] = [-v for v in bt[0]]
+        g[0] = [-v for v in g[0]]
+        bt[n - 1] = [-v for v in bt[n - 1]]
+        for i in range(m):
+            at[i][n - 1] = -at[i][n - 1]
+    return tuple(tuple(tuple(row) for row in matrix) for matrix in (bt, g, at))
+
+
+def winograd_matrices(m: int, r: int = 3) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Transform matrices ``(B^T, G, A^T)`` of Winograd's minimal filtering F(m, r).
+
+    For every input tile ``d`` of length ``n = m + r - 1`` and filter ``g`` of length ``r``,
+    ``A^T @ ((G @ g) * (B^T @ d))[i] = sum_k d[i + k] g[k]`` (valid cross-correlation).
+
+    Toom-Cook construction (Lavin & Gray, section 4) from the finite points
+    ``a_0..a_{n-2}`` of :func:`interpolation_points` plus the point at infinity: with
+    ``N_j = prod_{l != j} (a_j - a_l)``,
+
+    - column ``j`` of ``A^T`` is ``(1, a_j, ..., a_j^{m-1})``; for infinity ``(0, ..., 0, 1)``;
+    - row ``j`` of ``G`` is ``(1, a_j, ..., a_j^{r-1}) / N_j``; for infinity ``(0, ..., 0, 1)``;
+    - row ``j`` of ``B^T`` holds the coefficients of ``prod_{l != j} (x - a_l)``; for
+      infinity those of ``prod_l (x - a_l)``;
+    - signs: when ``B^T[0, 0] = N_0 < 0`` the point-0 row (of ``G`` and ``B^T``) and the
+      infinity row/column (of ``B^T`` and ``A^T``) are negated, which changes nothing in
+      the result and gives exactly the F(2, 3) and F(4, 3) tables printed in the paper.
+
+    Built with exact fractions, then rounded to float64. Checked against the paper's tables
+    and the 1-D identity above in exact arithmetic (``tests/test_winograd.py``). Large ``m``
+    works but loses accuracy quickly in floating point (entries grow like ``a^m``).
+
+    Parameters
+    ----------
+    m
+        Outputs per tile, ``>= 1``.
+    r
+        Filter length, ``>= 1``.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``B^T`` (n, n), ``G`` (n, r) and ``A^T`` (m, n), float64.
+    """
+    m = as_int(m, "m", minimum=1)
+    r = as_int(r, "r", minimum=1)
+    return tuple(np.array(matrix, dtype=np.float64) for matrix in _exact_matrices(m, r))
+
+
+def multiplication_counts(m: int, r: int = 3) -> tuple[int, int]:
+    """Multiplications per ``m x m`` output tile of a 2-D ``r x r`` convolution.
+
+    Direct: ``m^2 r^2`` (each output is an ``r x r`` dot product). Winograd
+    F(m x m, r x r): ``(m + r - 1)^2``, one per element of the transformed tile (the
+    transforms use only additions and multiplications by constants, amortised over
+    channels). F(2x2, 3x3): 36 -> 16 (2.25x); F(4x4, 3x3): 144 -> 36 (4x), as in
+    Lavin & Gray, section 4.
+
+    Returns
+    -------
+    tuple of int
+        ``(direct, winograd)``.
+    """
+    m = as_int(m, "m", minimum=1)
+    r = as_int(r, "r", minimum=1)
+    return m * m * r * r, (m + r - 1) ** 2
+
+
+def _sandwich(matrix: np.ndarray, data: np.ndarray) -> np.ndarray:
+    """``matrix @ data[:, :, ...] @ matrix.T`` over the *first two* axes of ``data``.
+
+    Two large matrix products (first axis, then second) instead of many tiny ones;
+    ``matrix`` is cast to ``data``'s dtype so float32 stays float32.
+    """
+    matrix = matrix.astype(data.dtype, copy=False)
+    rows, cols = matrix.shape
+    rest = data.shape[2:]
+    half = (matrix @ data.reshape(cols, -1)).reshape(rows, cols, -1)  # contract axis 0
+    return (matrix @ half).reshape(rows, rows, *rest)  # contract axis 1, batched over axis 0
+
+
+def _sandwich_last(matrix: np.ndarray, data: np.ndarray) -> np.ndarray:
+    """:func:`_sandwich` over the *last two* axes (the layout of the public transforms)."""
+    front = np.moveaxis(data, (-2, -1), (0, 1))
+    return np.moveaxis(_sandwich(matrix, front), (0, 1), (-2, -1))
+
+
+def _square_array(value: object, name: str, size: int | None, what: str) -> np.ndarray:
+    """Validate an array of ``(..., size, size)`` tiles (any square size if ``size`` is None)."""
+    array = as_array(value, name, ndim=range(2, 7), layout=f"(..., {what}, {what})")
+    rows, cols = array.shape[-2:]
+    if size is None and rows != cols:
+        raise ValueError(
+            f"{name} must have square last two axes (..., {what}, {what}), got shape {array.shape}"
+        )
+    if size is not None and (rows, cols) != (size, size):
+        raise ValueError(
+            f"{name} must have shape (..., {size}, {size}) since {what} = m + r - 1 = {size}, "
+            f"got shape {array.shape}"
+        )
+    return array
+
+
+def transform_kernel(weight: np.ndarray, m: int) -> np.ndarray:
+    """Kernel transform ``U = G g G^T`` of F(m x m, r x r), ``r`` read from ``weight``.
+
+    Parameters
+    ----------
+    weight
+        (..., r, r) kernels ``g``, e.g. one 3x3 kernel or a (K, C, 3, 3) weight.
+    m
+        Output tile size, ``>= 1``.
+
+    Returns
+    -------
+    numpy.ndarray
+        (..., n, n) with ``n = m + r - 1``; same float dtype as ``weight``.
+    """
+    g = _square_array(weight, "weight", None, "r")
+    _, g_matrix, _ = winograd_matrices(m, g.shape[-1])
+    return _sandwich_last(g_matrix, g)
+
+
+def transform_input(tiles: np.ndarray, m: int, r: int = 3) -> np.ndarray:
+    """Input-tile transform ``V = B^T d B`` of F(m x m, r x r).
+
+    Parameters
+    ----------
+    tiles
+        (..., n, n) input tiles ``d`` with ``n = m + r - 1`` (neighbouring tiles of an
+        image overlap by ``r - 1`` rows and columns).
+    m, r
+        Output tile size and kernel size, ``>= 1``.
+
+    Returns
+    -------
+    numpy.ndarray
+        (..., n, n); same float dtype as ``tiles``.
+    """
+    bt, _, _ = winograd_matrices(m, r)
+    return _sandwich_last(bt, _square_array(tiles, "tiles", bt.shape[0], "n"))
+
+
+def inverse_transform(products: np.ndarray, m: int, r: int = 3) -> np.ndarray:
+    """Output transform ``Y = A^T M A`` of F(m x m, r x r), back from the Winograd domain.
+
+    Parameters
+    ----------
+    products
+        (..., n, n) element-wise products ``M = U * V`` (summed over input channels when
+        convolving multi-channel images), ``n = m + r - 1``.
+    m, r
+        Output tile size and kernel size, ``>= 1``.
+
+    Returns
+    -------
+    numpy.ndarray
+        (..., m, m) output tiles ``Y``.
+    """
+    _, _, at = winograd_matrices(m, r)
+    return _sandwich_last(at, _square_array(products, "products", at.shape[1], "n"))
+
+
+def check_winograd_supported(
+    kernel_size: int | tuple[int, int],
+    stride: int | tuple[int, int] = 1,
+    dilation: int | tuple[int, int] = 1,
+    tile: int = 4,
+) -> None:
+    """Raise ``ValueError`` unless :func:`conv2d_winograd` covers these settings.
+
+    Covered: 3x3 kernels, stride 1, dilation 1, ``tile`` in :data:`WINOGRAD_TILES`.
+    ``conv2d(..., method='winograd')`` calls this before padding the input.
+    """
+    kernel = as_pair(kernel_size, "kernel_size", minimum=1)
+    stride_hw = as_pair(stride, "stride", minimum=1)
+    dilation_hw = as_pair(dilation, "dilation", minimum=1)
+    tile = as_int(tile, "tile", minimum=1)
+    if kernel != (_KERNEL, _KERNEL):
+        raise ValueError(
+            f"weight must be 3×3 (kernel_size (3, 3)) for Winograd F(m×m, 3×3), "
+            f"got kernel_size {kernel}; use another method for other kernel sizes"
+        )
+    if stride_hw != (1, 1):
+        raise ValueError(f"stride must be 1 for Winograd convolution, got {stride_hw}")
+    if dilation_hw != (1, 1):
+        raise ValueError(f"dilation must be 1 for Winograd convolution, got {dilation_hw}")
+    if tile not in WINOGRAD_TILES:
+        raise ValueError(f"tile must be one of {WINOGRAD_TILES}, got {tile}")
+
+
+def conv2d_winograd(
+    x_padded: np.ndarray, weight: np.ndarray, groups: int = 1, tile: int = 2
+) -> np.ndarray:
+    """Valid 3x3 cross-correlation (stride 1) of a padded image by Winograd F(m x m, 3 x 3).
+
+    Same result as ``torch.nn.functional.conv2d(x_padded, weight, groups=groups)``:
+    output tile ``(t_y, t_x)`` of channel ``k`` in group ``g`` is
+
+    .. math:: Y = A^T \\Big[ \\sum_c (G\\, w_{k,c}\\, G^T) \\odot
+              (B^T\\, d_{c}\\, B) \\Big] A,
+              \\qquad d_c = x[n, gC/G + c,\\; m t_y : m t_y + m + 2,\\; m t_x : m t_x + m + 2]
+
+    The image is zero-padded at the bottom/right to a whole number of ``m x m`` output
+    tiles and the result cropped. Summing over channels inside the brackets makes the
+    element-wise stage one matrix product per transform position ``xi`` (``(m+2)^2`` of
+    them): ``M[xi] = U[xi] (K x C) @ V[xi] (C x tiles)``, done by a single ``np.matmul``.
+    Checked against ``torch.nn.functional.conv2d`` (float64 to ~1e-10, float32 to ~1e-4
+    relative) in ``tests/test_winograd.py``.
+
+    Parameters
+    ----------
+    x_padded
+        (N, C, H, W) or unbatched (C, H, W), already zero-padded, ``H, W >= 3``.
+        Validated like ``conv2d``'s ``input`` (messages call it ``input``).
+    weight
+        (K, C/groups, 3, 3).
+    groups
+        Divides C and K.
+    tile
+        Output tile size ``m``, one of :data:`WINOGRAD_TILES`.
+
+    Returns
+    -------
+    numpy.ndarray
+        (N, K, H - 2, W - 2), dtype ``numpy.result_type(x_padded, weight)``.
+    """
+    args = conv2d_args(x_padded, weight, groups=groups)
+    check_winograd_supported(args.weight.shape[2:], tile=tile)
+    x, w, m = args.input, args.weight, tile
+    n = m + _KERNEL - 1
+    batch, channels, height, width = x.shape
+    c_out = w.shape[0]
+    out_h, out_w = height - _KERNEL + 1, width - _KERNEL + 1
+    tiles_h, tiles_w = -(-out_h // m), -(-out_w // m)
+    x = pad_zeros(x, (0, tiles_h * m + _KERNEL - 1 - height, 0, tiles_w * m + _KERNEL - 1 - width))
+    bt, g_matrix, at = winograd_matrices(m, _KERNEL)
+
+    d = sliding_windows(x, (n, n), (m, m), (1, 1))  # (N, C, n, n, tiles_h, tiles_w), a view
+    v = _sandwich(bt, d.transpose(2, 3, 1, 0, 4, 5))  # (n, n, C, N, tiles_h, tiles_w)
+    u = _sandwich(g_matrix, w.transpose(2, 3, 0, 1))  # (n, n, K, C/groups)
+    v = v.reshape(n * n, groups, channels // groups, -1)
+    u = u.reshape(n * n, groups, c_out // groups, channels // groups)
+    products = np.matmul(u, v).reshape(n, n, c_out, batch, tiles_h, tiles_w)
+    y = _sandwich(at, products)  # (m, m, K, N, tiles_h, tiles_w)
+    y = y.transpose(3, 2, 4, 0, 5, 1).reshape(batch, c_out, tiles_h * m, tiles_w * m)
+    y = y[:, :, :out_h, :out_w]
+    return y[0] if args.unbatched else y
