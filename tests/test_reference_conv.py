@@ -1,0 +1,279 @@
+"""conv2d (every method), correlate2d and convolve2d against torch.nn.functional.conv2d."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from convlessons.reference import (
+    conv2d,
+    conv2d_direct,
+    conv2d_fft,
+    conv2d_im2col,
+    conv2d_loops,
+    convolve2d,
+    correlate2d,
+)
+
+# torch warns that 'same' padding with an even kernel copies the input; expected here.
+pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning")
+
+TOLERANCE = {"loops": 1e-10, "direct": 1e-10, "im2col": 1e-10, "winograd": 1e-9, "fft": 1e-9}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _torch_single_thread():
+    """The oracle calls are tiny: one torch thread avoids thread wake-up costs on 2 cores."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def int_or_pair(low: int, high: int) -> st.SearchStrategy:
+    values = st.integers(low, high)
+    return st.one_of(values, st.tuples(values, values))
+
+
+def pair(value: int | tuple[int, int]) -> tuple[int, int]:
+    return (value, value) if isinstance(value, int) else value
+
+
+@st.composite
+def conv_case(
+    draw: st.DrawFn,
+    max_channels: int = 3,
+    max_extra: int = 8,
+    kernel: st.SearchStrategy | None = None,
+    unit_stride: bool = False,
+) -> dict:
+    """Valid conv2d arguments: groups incl. depthwise, any padding, odd image sizes."""
+    depthwise = draw(st.booleans())
+    groups = draw(st.integers(1, 3))
+    c_per_group = 1 if depthwise else draw(st.integers(1, max_channels))
+    k_per_group = draw(st.integers(1, max_channels))
+    kernel_hw = draw(
+        kernel if kernel is not None else st.tuples(st.integers(1, 5), st.integers(1, 5))
+    )
+    stride = 1 if unit_stride else draw(int_or_pair(1, 3))
+    dilation = 1 if unit_stride else draw(int_or_pair(1, 3))
+    modes = ["valid", "same"] if pair(stride) == (1, 1) else ["valid"]
+    padding = draw(st.one_of(int_or_pair(0, 3), st.sampled_from(modes)))
+    size = []
+    for k, d, p in zip(
+        kernel_hw, pair(dilation), pair(0 if isinstance(padding, str) else padding), strict=True
+    ):
+        size.append(max(1, d * (k - 1) + 1 - 2 * p + draw(st.integers(0, max_extra))))
+    return {
+        "input": (draw(st.integers(1, 3)), groups * c_per_group, *size),
+        "weight": (groups * k_per_group, c_per_group, *kernel_hw),
+        "bias": draw(st.booleans()),
+        "kwargs": {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups},
+        "seed": draw(st.integers(0, 2**32 - 1)),
+    }
+
+
+def arrays(case: dict, dtype: type = np.float64) -> tuple:
+    rng = np.random.default_rng(case["seed"])
+    x = rng.standard_normal(case["input"]).astype(dtype)
+    w = rng.standard_normal(case["weight"]).astype(dtype)
+    b = rng.standard_normal(case["weight"][0]).astype(dtype) if case["bias"] else None
+    return x, w, b
+
+
+def torch_conv2d(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, **kwargs) -> np.ndarray:
+    bias = None if b is None else torch.from_numpy(b)
+    return F.conv2d(torch.from_numpy(x), torch.from_numpy(w), bias, **kwargs).numpy()
+
+
+def assert_matches_torch(case: dict, method: str, **extra) -> None:
+    x, w, b = arrays(case)
+    expected = torch_conv2d(x, w, b, **case["kwargs"])
+    out = conv2d(x, w, b, method=method, **case["kwargs"], **extra)
+    assert out.shape == expected.shape
+    assert out.dtype == np.float64
+    scale = max(1.0, float(np.max(np.abs(expected))))
+    np.testing.assert_allclose(out, expected, rtol=0, atol=TOLERANCE[method] * scale)
+
+
+@pytest.mark.parametrize("method", ["direct", "im2col", "fft"])
+@settings(max_examples=120)
+@given(case=conv_case())
+def test_vectorised_methods_match_torch(method: str, case: dict) -> None:
+    assert_matches_torch(case, method)
+
+
+@settings(max_examples=40)
+@given(case=conv_case(max_channels=2, max_extra=3))
+def test_loops_match_torch(case: dict) -> None:
+    assert_matches_torch(case, "loops")
+
+
+@pytest.mark.parametrize("tile", [2, 4])
+@settings(max_examples=60)
+@given(case=conv_case(kernel=st.just((3, 3)), unit_stride=True))
+def test_winograd_matches_torch(tile: int, case: dict) -> None:
+    assert_matches_torch(case, "winograd", tile=tile)
+
+
+@pytest.mark.parametrize("method", ["loops", "direct", "im2col", "winograd", "fft"])
+def test_float32_in_float32_out(method: str) -> None:
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 4, 9, 8), dtype=np.float32)
+    w = rng.standard_normal((6, 2, 3, 3), dtype=np.float32)
+    b = rng.standard_normal(6, dtype=np.float32)
+    out = conv2d(x, w, b, padding=1, groups=2, method=method)
+    assert out.dtype == np.float32
+    expected = torch_conv2d(x, w, b, padding=1, groups=2)
+    np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-4)
+
+
+def test_mixed_precision_promotes_like_numpy() -> None:
+    out = conv2d(np.ones((1, 1, 3, 3), np.float32), np.ones((1, 1, 2, 2)))
+    assert out.dtype == np.float64
+
+
+@pytest.mark.parametrize(
+    "function", [conv2d, conv2d_loops, conv2d_direct, conv2d_im2col, conv2d_fft]
+)
+def test_unbatched_input_gives_unbatched_output(function) -> None:
+    rng = np.random.default_rng(1)
+    x, w, b = rng.standard_normal((3, 7, 6)), rng.standard_normal((2, 3, 2, 3)), np.ones(2)
+    out = function(x, w, b, stride=(2, 1), padding=(1, 0), dilation=(1, 2))
+    expected = torch_conv2d(x, w, b, stride=(2, 1), padding=(1, 0), dilation=(1, 2))
+    assert out.shape == expected.shape == (2, 4, 2)
+    np.testing.assert_allclose(out, expected, atol=1e-12)
+
+
+def test_accepts_torch_tensors_and_nested_lists() -> None:
+    x = torch.arange(16.0, dtype=torch.float64).reshape(1, 1, 4, 4)
+    w = [[[[1, 0], [0, -1]]]]
+    np.testing.assert_array_equal(conv2d(x, w), F.conv2d(x, torch.tensor(w).double()).numpy())
+
+
+def seed_manual_conv2d(input, kernel, stride=1, padding=0):
+    """The seed lesson's ``manual_conv2d``, verbatim: no dilation, groups or bias."""
+    batch_size, in_channels, in_height, in_width = input.shape
+    out_channels, _, kernel_height, kernel_width = kernel.shape
+    out_height = (in_height + 2 * padding - kernel_height) // stride + 1
+    out_width = (in_width + 2 * padding - kernel_width) // stride + 1
+    if padding > 0:
+        input = F.pad(input, (padding, padding, padding, padding))
+    output = torch.zeros(batch_size, out_channels, out_height, out_width)
+    for b in range(batch_size):
+        for oc in range(out_channels):
+            for h in range(out_height):
+                for w in range(out_width):
+                    h_start = h * stride
+                    w_start = w * stride
+                    receptive_field = input[
+                        b, :, h_start : h_start + kernel_height, w_start : w_start + kernel_width
+                    ]
+                    output[b, oc, h, w] = torch.sum(receptive_field * kernel[oc])
+    return output
+
+
+@pytest.mark.parametrize(("stride", "size"), [(1, 5), (2, 3)])
+def test_seed_example_7x7_input_3x3_edge_kernel(stride: int, size: int) -> None:
+    """Seed: 7x7 input, 3x3 horizontal-edge kernel -> 5x5 (stride 1) or 3x3 (stride 2)."""
+    image = torch.arange(49, dtype=torch.float32).reshape(1, 1, 7, 7) % 5
+    edge = torch.tensor([[[[-1.0, -1.0, -1.0], [0.0, 0.0, 0.0], [1.0, 1.0, 1.0]]]])
+    seed = seed_manual_conv2d(image, edge, stride=stride).numpy()
+    ours = conv2d_loops(image.numpy(), edge.numpy(), stride=stride)
+    assert ours.shape == seed.shape == (1, 1, size, size)
+    np.testing.assert_array_equal(ours, seed)
+
+
+@settings(max_examples=60)
+@given(
+    height=st.integers(1, 7),
+    width=st.integers(1, 7),
+    kh=st.integers(1, 4),
+    kw=st.integers(1, 4),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_correlate2d_and_convolve2d(height: int, width: int, kh: int, kw: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    image, kernel = rng.standard_normal((height, width)), rng.standard_normal((kh, kw))
+    full = (kh - 1, kw - 1)
+    expected = torch_conv2d(image[None, None], kernel[None, None], None, padding=full)[0, 0]
+    np.testing.assert_allclose(correlate2d(image, kernel, padding=full), expected, atol=1e-12)
+    # True convolution is commutative (with 'full' padding); cross-correlation is not.
+    np.testing.assert_allclose(
+        convolve2d(image, kernel, padding=full),
+        convolve2d(kernel, image, padding=(height - 1, width - 1)),
+        atol=1e-12,
+    )
+    # A single row: numpy's 1-D convolution is the oracle.
+    np.testing.assert_allclose(
+        convolve2d(image[:1], kernel[:1], padding=(0, kw - 1))[0],
+        np.convolve(image[0], kernel[0], mode="full"),
+        atol=1e-12,
+    )
+
+
+X, W = np.ones((1, 4, 6, 6)), np.ones((4, 2, 3, 3))
+CONV_ERRORS = [
+    ({"input": np.ones((6, 6))}, ValueError, r"input must have 3 or 4 dimensions"),
+    ({"input": np.ones((1, 1, 4, 6, 6))}, ValueError, r"input must have 3 or 4 dimensions"),
+    ({"weight": np.ones((4, 2, 3))}, ValueError, r"weight must have 4 dimensions"),
+    ({"input": np.full(X.shape, np.nan)}, ValueError, r"input must contain only finite"),
+    ({"weight": np.full(W.shape, np.inf)}, ValueError, r"weight must contain only finite"),
+    ({"bias": np.array([1, 2, np.nan, 4])}, ValueError, r"bias must contain only finite"),
+    ({"input": X.astype(complex)}, TypeError, r"input must be a real numeric array"),
+    ({"bias": np.ones(3)}, ValueError, r"bias must have shape \(C_out,\) = \(4,\)"),
+    ({"bias": np.ones((4, 1))}, ValueError, r"bias must have 1 dimensions"),
+    ({"stride": 0}, ValueError, r"stride must be a positive int or pair of ints \(>= 1\)"),
+    ({"stride": (1, 0)}, ValueError, r"stride must be a positive int"),
+    ({"stride": 1.5}, TypeError, r"stride must be"),
+    ({"dilation": 0}, ValueError, r"dilation must be a positive int or pair of ints \(>= 1\)"),
+    ({"padding": -1}, ValueError, r"padding must be a non-negative int .*\(>= 0\)"),
+    ({"padding": (0, -2)}, ValueError, r"padding must be a non-negative int"),
+    ({"padding": 1.0}, TypeError, r"padding must be"),
+    ({"padding": None}, TypeError, r"padding must be"),
+    ({"padding": "full"}, ValueError, r"padding must be one of \('valid', 'same'\)"),
+    ({"padding": "same", "stride": 2}, ValueError, r"padding='same' needs stride=1"),
+    ({"groups": 0}, ValueError, r"groups must be an int >= 1"),
+    ({"groups": 3}, ValueError, r"groups must divide input channels C_in=4"),
+    ({"groups": 4, "weight": np.ones((6, 1, 3, 3))}, ValueError, r"groups must divide output"),
+    ({"groups": 1}, ValueError, r"weight.shape\[1\] must equal C_in/groups = 4/1 = 4"),
+    ({"weight": np.ones((4, 2, 7, 3))}, ValueError, r"weight does not fit along the height"),
+    ({"weight": np.ones((4, 2, 3, 7))}, ValueError, r"weight does not fit along the width"),
+    ({"dilation": (1, 3)}, ValueError, r"weight does not fit along the width.*dilation 3"),
+    ({"input": np.ones((1, 4, 0, 6))}, ValueError, r"input and weight must have no empty axis"),
+    ({"method": "gemm"}, ValueError, r"method must be one of \('loops', 'direct', 'im2col'"),
+    ({"method": None}, ValueError, r"method must be one of"),
+    ({"method": "winograd", "stride": 2}, ValueError, r"stride must be 1 for Winograd"),
+    ({"method": "winograd", "weight": np.ones((4, 2, 2, 2))}, ValueError, r"weight must be 3"),
+]
+
+
+@pytest.mark.parametrize(("override", "error", "message"), CONV_ERRORS)
+def test_conv2d_rejects_bad_arguments(override: dict, error: type, message: str) -> None:
+    kwargs = {"input": X, "weight": W, "groups": 2} | override
+    with pytest.raises(error, match=message):
+        conv2d(**kwargs)
+
+
+@pytest.mark.parametrize("function", [conv2d_loops, conv2d_direct, conv2d_im2col, conv2d_fft])
+def test_each_method_function_validates(function) -> None:
+    with pytest.raises(ValueError, match=r"groups must divide input channels"):
+        function(X, W, groups=3)
+
+
+@pytest.mark.parametrize(
+    ("function", "image", "kernel", "message"),
+    [
+        (correlate2d, np.ones((1, 5, 5)), np.ones((3, 3)), r"image must have 2 dimensions"),
+        (correlate2d, np.ones((5, 5)), np.ones(3), r"kernel must have 2 dimensions"),
+        (convolve2d, np.ones((5, 5)), np.full((3, 3), np.nan), r"kernel must contain only finite"),
+        (convolve2d, np.ones((2, 2)), np.ones((3, 3)), r"does not fit along the height"),
+    ],
+)
+def test_correlate2d_and_convolve2d_reject_bad_arguments(function, image, kernel, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        function(image, kernel)
