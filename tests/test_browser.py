@@ -1,0 +1,164 @@
+"""The course as a person sees it: JupyterLab in Debian's chromium, driven by Playwright.
+
+One JupyterLab server and one browser serve the whole module (see ``browser_support``); each
+notebook gets its own page. Every ``notebooks/*.ipynb`` is run with Run → Run All Cells and must
+show no error output and no broken widget; a screenshot of each is saved under
+``test-artifacts/screenshots/``. The ConvExplorer in ``01_convolution_operation.ipynb`` is driven
+with the keyboard and the mouse, and the key-press → redrawn-figure latency is reported.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import jsonschema
+import pytest
+from browser_support import (
+    ARTIFACTS,
+    EXPLORER_NOTEBOOK,
+    NOTEBOOK_DIR,
+    OVERRIDES,
+    SCREENSHOTS,
+    ExecutedNotebook,
+    Explorer,
+    LabServer,
+    chromium,
+    close_notebook,
+    execute_notebook,
+    file_digest,
+    notebook_paths,
+    running_lab,
+    stride_latency_ms,
+    summarize_ms,
+)
+from playwright.sync_api import Browser
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+COURSE_SETTINGS = json.loads(OVERRIDES.read_text(encoding="utf-8"))
+LATENCY_REPORT = ARTIFACTS / "browser-latency.txt"
+
+
+@pytest.fixture(scope="module")
+def lab() -> Iterator[LabServer]:
+    with running_lab() as server:
+        yield server
+    assert server.process.returncode is not None, "JupyterLab is still running"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as instance:
+        yield instance
+
+
+@pytest.fixture(scope="module")
+def executed(lab: LabServer, browser: Browser) -> Iterator[dict[str, ExecutedNotebook]]:
+    """Notebooks already run in this module, by file name (the explorer test reuses its page)."""
+    pages: dict[str, ExecutedNotebook] = {}
+    yield pages
+    for notebook in pages.values():
+        close_notebook(notebook.page)
+
+
+def run_once(
+    executed: dict[str, ExecutedNotebook], lab: LabServer, browser: Browser, notebook: Path
+) -> ExecutedNotebook:
+    """Run a notebook in the browser unless this module already did."""
+    if notebook.name not in executed:
+        executed[notebook.name] = execute_notebook(browser, lab, notebook)
+    return executed[notebook.name]
+
+
+# --------------------------------------------------------------------------- course settings
+
+
+@pytest.mark.parametrize(
+    ("plugin", "key"),
+    [(plugin, key) for plugin, values in COURSE_SETTINGS.items() for key in values],
+)
+def test_course_setting_is_valid_and_effective(lab: LabServer, plugin: str, key: str) -> None:
+    """Each key of jupyter/overrides.json exists in the installed schema, is valid, and is used.
+
+    The server answers with the plugin's schema, whose defaults JupyterLab has replaced by the
+    overrides it found; the (temporary, empty) user settings then leave them in effect.
+    """
+    served = lab.get_json(f"lab/api/settings/{quote(plugin)}")
+    properties = served["schema"].get("properties", {})
+    assert key in properties, f"{plugin} has no setting {key!r}; it has {sorted(properties)}"
+    value = COURSE_SETTINGS[plugin][key]
+    schema = {**properties[key], "definitions": served["schema"].get("definitions", {})}
+    jsonschema.validate(value, schema)
+    assert properties[key].get("default") == value, f"{plugin}:{key} not in effect on the server"
+    assert key not in served["settings"], f"user settings override {plugin}:{key}"
+
+
+# --------------------------------------------------------------------------- every notebook
+
+
+@pytest.mark.parametrize(
+    "notebook",
+    notebook_paths() or [pytest.param(None, id="no-notebooks")],
+    ids=lambda path: path.name if path else "no-notebooks",
+)
+def test_notebook_runs_without_errors(
+    lab: LabServer,
+    browser: Browser,
+    executed: dict[str, ExecutedNotebook],
+    notebook: Path | None,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert notebook is not None, f"no notebooks/*.ipynb in {NOTEBOOK_DIR}"
+    digest = file_digest(notebook)
+    result = run_once(executed, lab, browser, notebook)
+    with capsys.disabled():
+        print(f"\n  screenshot: {result.screenshot}  (folder {SCREENSHOTS})")
+    if notebook.name != EXPLORER_NOTEBOOK:
+        close_notebook(executed.pop(notebook.name).page)
+    assert not result.problems, f"{notebook.name} shows errors:\n" + "\n".join(result.problems)
+    assert file_digest(notebook) == digest, f"running {notebook.name} modified the file"
+
+
+# --------------------------------------------------------------------------- the explorer
+
+
+@pytest.fixture(scope="module")
+def explorer(lab: LabServer, browser: Browser, executed: dict[str, ExecutedNotebook]) -> Explorer:
+    notebook = NOTEBOOK_DIR / EXPLORER_NOTEBOOK
+    assert notebook.exists(), f"{notebook} does not exist yet"
+    result = run_once(executed, lab, browser, notebook)
+    assert not result.problems, "\n".join(result.problems)
+    return Explorer.first_on(result.page)
+
+
+def test_stride_slider_redraws_figure_and_formula(explorer: Explorer) -> None:
+    handle = explorer.slider_handle("stride")
+    value, maximum = handle.get_attribute("aria-valuenow"), handle.get_attribute("aria-valuemax")
+    formula = explorer.formula.inner_text()
+    key = "ArrowLeft" if value == maximum else "ArrowRight"
+    handle.focus()
+    try:
+        explorer.press_and_wait_for_figure(handle, key)
+    except PlaywrightTimeout:
+        pytest.fail("moving the stride slider with the keyboard did not redraw the figure")
+    assert handle.get_attribute("aria-valuenow") != value, "the stride slider did not move"
+    explorer.formula.page.wait_for_timeout(200)  # the formula and the figure update together
+    assert explorer.formula.inner_text() != formula, f"formula still reads {formula!r}"
+
+
+def test_click_on_output_cell_moves_highlight(explorer: Explorer) -> None:
+    figure, position = explorer.figure_hash(), explorer.position.inner_text()
+    new_figure, new_position = explorer.click_output_cell()
+    assert new_position != position
+    assert new_figure != figure, f"position now {new_position!r} but the figure did not change"
+
+
+def test_slider_latency_is_reported(explorer: Explorer, capsys: pytest.CaptureFixture[str]) -> None:
+    samples = stride_latency_ms(explorer, presses=10)
+    line = f"stride key press -> redrawn figure: {summarize_ms(samples)}"
+    LATENCY_REPORT.write_text(line + "\n", encoding="utf-8")
+    with capsys.disabled():
+        print(f"\n  {line}  (written to {LATENCY_REPORT})")
+    assert len(samples) == 10
