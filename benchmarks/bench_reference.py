@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 
 import numpy as np
 import torch
@@ -59,21 +60,32 @@ SMALL_LAYER: Layer = {
 }
 
 
-def measure(function: Callable[[], object], repeats: int = 7, min_time: float = 0.05) -> float:
-    """Median seconds per call over ``repeats`` runs, each looping for at least ``min_time``."""
-    function()  # warm-up: allocations, thread pools, FFT plans
-    start, calls = time.perf_counter(), 0
-    while time.perf_counter() - start < min_time:
+def measure(
+    functions: Mapping[str, Callable[[], object]], rounds: int = 7, min_time: float = 0.05
+) -> dict[str, list[float]]:
+    """Seconds per call of each function, ``rounds`` samples each, interleaved.
+
+    Each function is first warmed up (allocations, thread pools, FFT plans) and a loop count
+    chosen so one sample lasts about ``min_time``. The rounds then time every function in
+    turn, so a burst of load from other processes hits all of them alike; compare them
+    with the per-round ratios or the medians.
+    """
+    loops = {}
+    for name, function in functions.items():
         function()
-        calls += 1
-    loops = max(1, calls)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(loops):
+        start, calls = time.perf_counter(), 0
+        while time.perf_counter() - start < min_time:
             function()
-        times.append((time.perf_counter() - start) / loops)
-    return statistics.median(times)
+            calls += 1
+        loops[name] = max(1, calls)
+    samples: dict[str, list[float]] = {name: [] for name in functions}
+    for _ in range(rounds):
+        for name, function in functions.items():
+            start = time.perf_counter()
+            for _ in range(loops[name]):
+                function()
+            samples[name].append((time.perf_counter() - start) / loops[name])
+    return samples
 
 
 def _flops(layer: Layer) -> int:
@@ -85,12 +97,14 @@ def reference_table(
     layer: Layer = RESNET_LAYER,
     methods: Sequence[str] = ("direct", "im2col", "winograd", "fft"),
     tile: int = 4,
+    rounds: int = 7,
     seed: int = 0,
 ) -> list[dict]:
-    """Time torch and each method on ``layer`` (float32); one row per implementation.
+    """Time torch and each ``conv2d`` method on ``layer`` (float32); one row each, torch first.
 
-    Each row: ``{"method", "seconds", "ratio_to_torch", "gflops", "max_abs_error"}``, where
-    the error is measured against the torch output of the same run.
+    Each row: ``{"method", "seconds", "ratio_to_torch", "gflops", "max_abs_error"}``:
+    median seconds per call, median over rounds of (time / torch time in the same round),
+    FLOPs / median time, and the largest deviation from the torch output.
     """
     rng = np.random.default_rng(seed)
     shape = (layer["batch"], layer["channels"], layer["size"], layer["size"])
@@ -101,30 +115,30 @@ def reference_table(
     x_t, w_t = torch.from_numpy(x), torch.from_numpy(w)
     with torch.no_grad():
         expected = F.conv2d(x_t, w_t, padding=layer["padding"]).numpy()
-        torch_seconds = measure(lambda: F.conv2d(x_t, w_t, padding=layer["padding"]))
-    flops = _flops(layer)
-    rows = [
-        {
-            "method": "torch",
-            "seconds": torch_seconds,
-            "ratio_to_torch": 1.0,
-            "gflops": flops / torch_seconds / 1e9,
-            "max_abs_error": 0.0,
-        }
-    ]
+
+    def run_torch() -> torch.Tensor:
+        with torch.no_grad():
+            return F.conv2d(x_t, w_t, padding=layer["padding"])
+
+    functions: dict[str, Callable[[], object]] = {"torch": run_torch}
     for method in methods:
-
-        def run(method: str = method) -> np.ndarray:
-            return conv2d(x, w, padding=layer["padding"], method=method, tile=tile)
-
-        seconds = measure(run, repeats=3 if method == "loops" else 7)
+        functions[method] = partial(
+            conv2d, x, w, padding=layer["padding"], method=method, tile=tile
+        )
+    samples = measure(functions, rounds=rounds)
+    flops = _flops(layer)
+    rows = []
+    for name, function in functions.items():
+        seconds = statistics.median(samples[name])
+        ratios = [t / t_torch for t, t_torch in zip(samples[name], samples["torch"], strict=True)]
+        result = np.asarray(function())
         rows.append(
             {
-                "method": method,
+                "method": name,
                 "seconds": seconds,
-                "ratio_to_torch": seconds / torch_seconds,
+                "ratio_to_torch": statistics.median(ratios),
                 "gflops": flops / seconds / 1e9,
-                "max_abs_error": float(np.max(np.abs(run() - expected))),
+                "max_abs_error": float(np.max(np.abs(result - expected))),
             }
         )
     return rows
@@ -151,7 +165,7 @@ def _describe(layer: Layer) -> str:
 
 def main() -> None:
     """Print the three tables."""
-    print(f"torch threads: {torch.get_num_threads()}\n")
+    print(f"torch threads: {torch.get_num_threads()}; medians of interleaved rounds\n")
     _print_table(f"ResNet-style layer ({_describe(RESNET_LAYER)})", reference_table())
     _print_table(
         f"Large kernel ({_describe(LARGE_KERNEL)})",

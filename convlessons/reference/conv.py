@@ -63,11 +63,9 @@ def _loops_padded(
             channels = x[n, g * c_per_group : (g + 1) * c_per_group]
             for oy in range(h_out):
                 for ox in range(w_out):
-                    top, left = oy * sh, ox * sw
-                    window = channels[
-                        :, top : top + dh * (kh - 1) + 1 : dh, left : left + dw * (kw - 1) + 1 : dw
-                    ]
-                    out[n, k, oy, ox] = np.sum(window * weight[k])
+                    rows = slice(oy * sh, oy * sh + dh * (kh - 1) + 1, dh)
+                    cols = slice(ox * sw, ox * sw + dw * (kw - 1) + 1, dw)
+                    out[n, k, oy, ox] = np.sum(channels[:, rows, cols] * weight[k])
     return out
 
 
@@ -121,7 +119,7 @@ def _fft_padded(
     size ``>=`` the padded input the circular wrap-around only touches positions past the
     last valid window, which are cropped.
     """
-    batch, c_in, height, width = x.shape
+    batch, _, height, width = x.shape
     c_out, c_per_group, kh, kw = weight.shape
     (sh, sw), (dh, dw) = stride, dilation
     span_h, span_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1
@@ -131,10 +129,10 @@ def _fft_padded(
     x_hat = np.fft.rfft2(x, s=size)
     w_hat = np.conj(np.fft.rfft2(dilated, s=size))
     freq = x_hat.shape[-2:]
-    x_hat = x_hat.reshape(batch, groups, c_per_group, -1).transpose(1, 3, 2, 0)  # (G, F, C, N)
-    w_hat = w_hat.reshape(groups, c_out // groups, c_per_group, -1).transpose(0, 3, 1, 2)
-    y_hat = np.matmul(w_hat, x_hat)  # (G, F, K, N): channel mixing, one matmul per frequency
-    y_hat = y_hat.transpose(3, 0, 2, 1).reshape(batch, c_out, *freq)
+    x_hat = x_hat.reshape(batch, groups, c_per_group, *freq)
+    w_hat = w_hat.reshape(groups, c_out // groups, c_per_group, *freq)
+    y_hat = np.einsum("ngcuv,gkcuv->ngkuv", x_hat, w_hat)  # channel sum, per frequency
+    y_hat = y_hat.reshape(batch, c_out, *freq)
     dense = np.fft.irfft2(y_hat, s=size)
     return dense[:, :, : height - span_h + 1 : sh, : width - span_w + 1 : sw]
 
