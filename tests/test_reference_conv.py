@@ -233,7 +233,7 @@ CONV_ERRORS = [
     ({"dilation": 0}, ValueError, r"dilation must be a positive int or pair of ints \(>= 1\)"),
     ({"padding": -1}, ValueError, r"padding must be a non-negative int .*\(>= 0\)"),
     ({"padding": (0, -2)}, ValueError, r"padding must be a non-negative int"),
-    ({"padding": 1.0}, TypeError, r"padding must be"),
+    ({"padding": 1.0}, TypeError, r"padding must be .*; or one of \('valid', 'same'\)"),
     ({"padding": None}, TypeError, r"padding must be"),
     ({"padding": "full"}, ValueError, r"padding must be one of \('valid', 'same'\)"),
     ({"padding": "same", "stride": 2}, ValueError, r"padding='same' needs stride=1"),

@@ -81,20 +81,14 @@ def _sliding_output_size(
     """Output (H_out, W_out); the error for a dilated kernel larger than the padded input
     names ``kernel_name`` (``weight`` for conv2d, ``kernel_size`` for im2col/col2im)."""
     result = []
-    for axis, before, after, k, s, d, n in zip(
-        ("height", "width"),
-        padding[0::2],
-        padding[1::2],
-        kernel,
-        stride,
-        dilation,
-        size,
-        strict=True,
-    ):
+    for axis, name in enumerate(("height", "width")):
+        pads = padding[2 * axis : 2 * axis + 2]
         try:
-            result.append(conv_output_size(n, k, stride=s, padding=(before, after), dilation=d))
+            result.append(
+                conv_output_size(size[axis], kernel[axis], stride[axis], pads, dilation[axis])
+            )
         except ValueError as err:
-            raise ValueError(f"{kernel_name} does not fit along the {axis}: {err}") from err
+            raise ValueError(f"{kernel_name} does not fit along the {name}: {err}") from err
     return result[0], result[1]
 
 
@@ -121,7 +115,10 @@ def _conv_padding(
         top, bottom = same_padding(size[0], kernel[0], stride=1, dilation=dilation[0])
         left, right = same_padding(size[1], kernel[1], stride=1, dilation=dilation[1])
         return top, bottom, left, right
-    pad_h, pad_w = as_pair(padding, "padding", minimum=0)
+    try:
+        pad_h, pad_w = as_pair(padding, "padding", minimum=0)
+    except TypeError as err:
+        raise TypeError(f"{err}; or one of {PADDING_MODES}") from err
     return pad_h, pad_h, pad_w, pad_w
 
 
