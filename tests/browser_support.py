@@ -428,24 +428,30 @@ class Explorer:
         """Fingerprint of the figure's pixels."""
         return self.figure.evaluate(_CANVAS_HASH_JS)
 
+    def wait_for_figure_change(self, before: int) -> None:
+        """Wait until the figure's fingerprint differs from ``before`` (Playwright timeout)."""
+        self.root.page.wait_for_function(
+            _CANVAS_CHANGED_JS,
+            arg=[self.figure.element_handle(), before],
+            timeout=UPDATE_TIMEOUT_MS,
+            polling=5,
+        )
+
     def press_and_wait_for_figure(self, handle: Locator, key: str) -> float:
         """Press ``key`` on a slider handle; return ms from the keydown to the redrawn figure."""
         before = self.figure_hash()
         handle.evaluate(_MARK_KEYDOWN_JS)
         handle.press(key)
-        figure = self.figure.element_handle()
-        self.root.page.wait_for_function(
-            _CANVAS_CHANGED_JS, arg=[figure, before], timeout=UPDATE_TIMEOUT_MS, polling=5
-        )
+        self.wait_for_figure_change(before)
         return self.root.page.evaluate(
             "() => window.__convlessonsDrawTime - window.__convlessonsKeyTime"
         )
 
-    def click_output_cell(self) -> tuple[int, str]:
+    def click_output_cell(self) -> str:
         """Click points of the figure (right to left) until the position text changes.
 
-        Returns the new figure fingerprint and position text. The explorer draws the output
-        grid somewhere in the figure; scanning finds it without knowing the layout.
+        Returns the new position text. The explorer draws the output grid somewhere in the
+        figure; scanning finds it without knowing the layout.
         """
         page = self.root.page
         text_before = self.position.inner_text()
@@ -463,17 +469,21 @@ class Explorer:
                     )
                 except PlaywrightTimeout:
                     continue
-                page.wait_for_timeout(300)  # let the highlight redraw land
-                return self.figure_hash(), self.position.inner_text()
+                return self.position.inner_text()
         raise AssertionError(f"no click on the figure changed the position text {text_before!r}")
 
 
+def arrow_keys(handle: Locator) -> tuple[str, str]:
+    """(away, back): the arrow that moves a slider handle off its current end, then the other."""
+    at_max = handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemax")
+    return ("ArrowLeft", "ArrowRight") if at_max else ("ArrowRight", "ArrowLeft")
+
+
 def stride_latency_ms(explorer: Explorer, presses: int = 10) -> list[float]:
-    """Key press → redrawn figure, for ``presses`` alternating ArrowRight/ArrowLeft on stride."""
+    """Key press → redrawn figure, for ``presses`` alternating arrow keys on the stride slider."""
     handle = explorer.slider_handle("stride")
     handle.focus()
-    at_max = handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemax")
-    keys = ("ArrowLeft", "ArrowRight") if at_max else ("ArrowRight", "ArrowLeft")
+    keys = arrow_keys(handle)
     return [explorer.press_and_wait_for_figure(handle, keys[i % 2]) for i in range(presses)]
 
 
