@@ -248,6 +248,8 @@ CONV_ERRORS = [
     ({"method": "gemm"}, ValueError, r"method must be one of \('loops', 'direct', 'im2col'"),
     ({"method": None}, ValueError, r"method must be one of"),
     ({"method": "winograd", "stride": 2}, ValueError, r"stride must be 1 for Winograd"),
+    ({"method": "winograd", "dilation": 2}, ValueError, r"dilation must be 1 for Winograd"),
+    ({"method": "winograd", "tile": 3}, ValueError, r"tile must be one of"),
     ({"method": "winograd", "weight": np.ones((4, 2, 2, 2))}, ValueError, r"weight must be 3"),
 ]
 
