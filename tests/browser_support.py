@@ -31,7 +31,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from statistics import median
 
@@ -95,10 +95,6 @@ class LabServer:
         """GET ``<url>/<path>`` and decode the JSON answer."""
         with urllib.request.urlopen(f"{self.url}/{path.lstrip('/')}", timeout=10) as response:
             return json.load(response)
-
-    def running_kernels(self) -> list[dict]:
-        """The kernels this server is running (``/api/kernels``)."""
-        return self.get_json("api/kernels")
 
 
 def _free_port() -> int:
@@ -298,8 +294,8 @@ class ExecutedNotebook:
 
     name: str
     page: Page
-    problems: list[str] = field(default_factory=list)
-    screenshot: Path | None = None
+    problems: list[str]
+    screenshot: Path
 
 
 def open_notebook(browser: Browser, server: LabServer, relpath: str) -> Page:
