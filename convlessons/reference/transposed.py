@@ -174,4 +174,5 @@ def equivalent_conv_weight(weight: np.ndarray, groups: int = 1) -> np.ndarray:
     _check_groups(w, groups)
     c_in, c_out_group, kh, kw = w.shape
     swapped = w.reshape(groups, c_in // groups, c_out_group, kh, kw).transpose(0, 2, 1, 3, 4)
-    return swapped.reshape(groups * c_out_group, c_in // groups, kh, kw)[:, :, ::-1, ::-1]
+    flipped = swapped.reshape(groups * c_out_group, c_in // groups, kh, kw)[:, :, ::-1, ::-1]
+    return flipped.copy()  # a fresh array with positive strides (torch.from_numpy accepts it)
