@@ -6,7 +6,7 @@ The server is hermetic: no token, no password, 127.0.0.1 only, and every Jupyter
 could hold a person's own configuration (config, runtime, user settings, workspaces, IPython
 profile) is a temporary directory. The course's settings are made effective by pointing
 ``LabApp.app_settings_dir`` at a temporary directory that holds a copy of the repository's
-``jupyter/overrides.json`` -- the same file ``binder/postBuild`` and the Makefile copy to
+``jupyter/overrides.json`` -- the same file ``postBuild`` and the Makefile copy to
 ``<sys.prefix>/share/jupyter/lab/settings/overrides.json``. Lab extensions (ipywidgets, ipympl)
 and kernel specs are still found under ``sys.prefix``. Two test-only user settings are added:
 autosave off (running a notebook in the test must never write to the repository), and
