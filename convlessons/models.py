@@ -1,0 +1,453 @@
+"""A small CNN for the lessons: the model, its training loop, and two optimisations.
+
+- :class:`SmallCNN` -- conv/BN/ReLU blocks with named layers the notebooks hook into.
+- :func:`train`, :func:`accuracy` -- a deterministic CPU training loop and its metric.
+- :func:`fuse_conv_bn`, :func:`fuse_model` -- fold BatchNorm into the preceding conv.
+- :func:`prune_channels` -- remove the channels with the smallest BatchNorm scale.
+- :func:`count_parameters`, :func:`count_macs` -- the cost the optimisations reduce.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import math
+import numbers
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
+
+import numpy as np
+import torch
+from torch import nn
+from torch.optim.swa_utils import update_bn
+
+from convlessons._validation import as_array, as_int
+
+__all__ = [
+    "SmallCNN",
+    "accuracy",
+    "count_macs",
+    "count_parameters",
+    "fuse_conv_bn",
+    "fuse_model",
+    "prune_channels",
+    "train",
+]
+
+
+class SmallCNN(nn.Module):
+    """Blocks of ``Conv2d(3x3, padding=1, bias=False) -> BatchNorm2d -> ReLU``, pooled.
+
+    Block ``i`` (counting from 1) is ``features.conv{i}``, ``features.bn{i}``,
+    ``features.relu{i}``, followed by ``features.pool{i}`` (``MaxPool2d(2)``) for every
+    block but the last. Then ``gap`` (global average pool), ``flatten`` and
+    ``classifier`` (``Linear(channels[-1], num_classes)``)::
+
+        features: conv1 bn1 relu1 pool1 | conv2 bn2 relu2 pool2 | conv3 bn3 relu3
+        gap -> flatten -> classifier
+
+    ``features`` is an ``nn.Sequential`` whose modules come in forward order, so the
+    notebooks can read its ``Conv2d``/``MaxPool2d`` layers to compute receptive fields
+    and register forward hooks to show feature maps. The ReLUs are not in-place, so a
+    hook on a BatchNorm layer sees its output unchanged. A conv has no bias because the
+    BatchNorm after it adds one (``beta``).
+
+    Parameters
+    ----------
+    in_channels
+        Channels of the input images (1 for grayscale).
+    num_classes
+        Number of output logits.
+    channels
+        Output channels of each block; the default ``(8, 16, 32)`` gives three blocks.
+    """
+
+    def __init__(
+        self, in_channels: int = 1, num_classes: int = 6, channels: Sequence[int] = (8, 16, 32)
+    ) -> None:
+        super().__init__()
+        self.in_channels = as_int(in_channels, "in_channels", minimum=1)
+        self.num_classes = as_int(num_classes, "num_classes", minimum=1)
+        if isinstance(channels, (str, bytes)) or not isinstance(channels, Sequence):
+            raise TypeError(f"channels must be a non-empty sequence of ints >= 1, got {channels!r}")
+        if len(channels) == 0:
+            raise ValueError("channels must be a non-empty sequence of ints >= 1, got ()")
+        self.channels = tuple(as_int(c, "channels", minimum=1) for c in channels)
+
+        layers: OrderedDict[str, nn.Module] = OrderedDict()
+        previous = self.in_channels
+        for i, out in enumerate(self.channels, start=1):
+            layers[f"conv{i}"] = nn.Conv2d(previous, out, 3, padding=1, bias=False)
+            layers[f"bn{i}"] = nn.BatchNorm2d(out)
+            layers[f"relu{i}"] = nn.ReLU()
+            if i < len(self.channels):
+                layers[f"pool{i}"] = nn.MaxPool2d(2)
+            previous = out
+        self.features = nn.Sequential(layers)
+        self.gap = nn.AdaptiveAvgPool2d(1)
+        self.flatten = nn.Flatten()
+        self.classifier = nn.Linear(previous, self.num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits of shape ``(N, num_classes)`` for images ``x`` of shape ``(N, C, H, W)``."""
+        return self.classifier(self.flatten(self.gap(self.features(x))))
+
+
+def _as_tensors(images: object, labels: object) -> tuple[torch.Tensor, torch.Tensor]:
+    """Validate an image batch and its labels; return a float and an int64 CPU tensor."""
+    image_array = as_array(images, "images", ndim=4, layout="(N, C, H, W)")
+    label_array = np.asarray(labels.detach().cpu() if hasattr(labels, "detach") else labels)
+    if label_array.dtype.kind not in "iu":
+        raise TypeError(f"labels must be an integer array, got dtype {label_array.dtype}")
+    if label_array.shape != image_array.shape[:1]:
+        raise ValueError(
+            f"labels must have shape (N,) = ({image_array.shape[0]},) to match images, "
+            f"got {label_array.shape}"
+        )
+    if label_array.size and label_array.min() < 0:
+        raise ValueError(f"labels must be class indices >= 0, got {label_array.min()}")
+    return (
+        torch.as_tensor(image_array),
+        torch.from_numpy(label_array.astype(np.int64)),
+    )
+
+
+def _as_real(value: object, name: str, valid: str, accept: Callable[[float], bool]) -> float:
+    """``value`` as a float: TypeError if not a real number, ValueError unless ``accept``."""
+    if not isinstance(value, numbers.Real) or isinstance(value, bool):
+        raise TypeError(f"{name} must be {valid}, got {value!r}")
+    if not accept(float(value)):
+        raise ValueError(f"{name} must be {valid}, got {value!r}")
+    return float(value)
+
+
+def _check_module(model: object, name: str = "model") -> nn.Module:
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"{name} must be a torch.nn.Module, got {type(model).__name__}")
+    return model
+
+
+def _parameter_like(model: nn.Module) -> dict[str, object]:
+    """``device`` and ``dtype`` of the model's first parameter (CPU float32 if none)."""
+    first = next(model.parameters(), None)
+    if first is None:
+        return {"device": torch.device("cpu"), "dtype": torch.float32}
+    return {"device": first.device, "dtype": first.dtype}
+
+
+@contextlib.contextmanager
+def _eval_mode(model: nn.Module) -> Iterator[nn.Module]:
+    """Put ``model`` in eval mode without gradients; restore its previous mode after."""
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            yield model
+    finally:
+        model.train(was_training)
+
+
+def train(
+    model: nn.Module,
+    images: object,
+    labels: object,
+    epochs: int = 6,
+    batch_size: int = 64,
+    lr: float = 0.01,
+    seed: int = 0,
+    progress: bool = True,
+) -> list[float]:
+    """Train ``model`` in place with Adam and cross-entropy; return the loss per epoch.
+
+    The learning rate decays from ``lr`` to 0 along a cosine over all steps
+    (``CosineAnnealingLR``). After the last epoch the BatchNorm running statistics are
+    recomputed as plain averages over one pass of the training images with the final
+    weights (``torch.optim.swa_utils.update_bn``): the exponential averages gathered
+    while the weights were still moving lag behind them, which makes eval-mode accuracy
+    of short runs much worse than training accuracy. The model is returned in eval mode.
+
+    Each epoch visits the images once in an order drawn from a ``torch.Generator``
+    seeded with ``seed``; stochastic layers (dropout) draw from the global torch RNG,
+    which is seeded with ``seed`` inside ``torch.random.fork_rng`` so the caller's RNG
+    state is left as it was. On CPU the same model state, data and seed therefore give
+    the same losses. The model's initial weights are the caller's to seed
+    (``torch.manual_seed`` before building it).
+
+    Parameters
+    ----------
+    model
+        A classifier mapping ``(N, C, H, W)`` float tensors to ``(N, classes)`` logits.
+    images
+        ``(N, C, H, W)`` array or tensor; cast to the model's dtype.
+    labels
+        ``(N,)`` integer class indices.
+    epochs, batch_size
+        Passes over the data (>= 1) and images per step (>= 1; the last batch may be
+        smaller).
+    lr
+        Adam learning rate (> 0).
+    seed
+        Seed of the shuffling order (>= 0).
+    progress
+        Print one line per epoch: mean loss, training accuracy (on the batches as they
+        were seen, in train mode) and seconds elapsed since the start.
+
+    Returns
+    -------
+    list of float
+        Mean cross-entropy over each epoch's samples.
+    """
+    model = _check_module(model)
+    x, y = _as_tensors(images, labels)
+    epochs = as_int(epochs, "epochs", minimum=1)
+    batch_size = as_int(batch_size, "batch_size", minimum=1)
+    lr = _as_real(lr, "lr", "a finite number > 0", lambda v: 0 < v < math.inf)
+    seed = as_int(seed, "seed", minimum=0)
+    like = _parameter_like(model)
+    x, y = x.to(**like), y.to(like["device"])
+
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    steps = epochs * -(-len(y) // batch_size)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)
+    loss_fn = nn.CrossEntropyLoss(reduction="sum")
+    order = torch.Generator().manual_seed(seed)
+    losses: list[float] = []
+    start = time.perf_counter()
+    model.train()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        for epoch in range(1, epochs + 1):
+            total_loss, correct = 0.0, 0
+            for batch in torch.randperm(len(y), generator=order).split(batch_size):
+                logits = model(x[batch])
+                loss = loss_fn(logits, y[batch])
+                optimizer.zero_grad()
+                (loss / len(batch)).backward()
+                optimizer.step()
+                schedule.step()
+                total_loss += loss.item()
+                correct += int((logits.argmax(1) == y[batch]).sum())
+            losses.append(total_loss / len(y))
+            if progress:
+                print(
+                    f"epoch {epoch}/{epochs}  loss {losses[-1]:.4f}  "
+                    f"train accuracy {correct / len(y):.1%}  {time.perf_counter() - start:.1f} s"
+                )
+        update_bn(x.split(batch_size), model)
+    model.eval()
+    return losses
+
+
+def accuracy(model: nn.Module, images: object, labels: object, batch_size: int = 1024) -> float:
+    """Fraction of ``images`` whose arg-max logit is the label, computed in eval mode.
+
+    BatchNorm uses its running statistics; the model's train/eval mode is restored
+    afterwards. ``batch_size`` (>= 1) only bounds memory use.
+    """
+    model = _check_module(model)
+    x, y = _as_tensors(images, labels)
+    batch_size = as_int(batch_size, "batch_size", minimum=1)
+    like = _parameter_like(model)
+    correct = 0
+    with _eval_mode(model):
+        for xb, yb in zip(x.split(batch_size), y.split(batch_size), strict=True):
+            logits = model(xb.to(**like))
+            correct += int((logits.argmax(1).cpu() == yb).sum())
+    return correct / max(len(y), 1)
+
+
+def fuse_conv_bn(conv: nn.Conv2d, bn: nn.BatchNorm2d) -> nn.Conv2d:
+    """Fold an eval-mode ``BatchNorm2d`` into the ``Conv2d`` before it.
+
+    In eval mode BatchNorm is a per-channel affine map with its running statistics
+    ``mu``, ``sigma^2``:
+
+    .. math::
+
+        \\mathrm{bn}(z)_k = \\gamma_k \\frac{z_k - \\mu_k}{\\sqrt{\\sigma_k^2 + \\epsilon}}
+        + \\beta_k, \\qquad z_k = (W_k * x) + b_k .
+
+    Writing :math:`s_k = \\gamma_k / \\sqrt{\\sigma_k^2 + \\epsilon}` and using linearity of
+    the convolution, :math:`\\mathrm{bn}(z)_k = (s_k W_k) * x + (b_k - \\mu_k) s_k + \\beta_k`,
+    so one conv with
+
+    .. math::
+
+        W'_k = s_k W_k, \\qquad b'_k = (b_k - \\mu_k)\\, s_k + \\beta_k
+
+    (``b = 0`` when the conv has no bias; ``gamma = 1``, ``beta = 0`` when the BN is not
+    affine) computes both layers. Stride, padding, dilation, groups and padding mode are
+    copied: scaling output channel ``k`` does not care which inputs feed it. Checked
+    against ``torch.nn.utils.fusion.fuse_conv_bn_eval`` (weights and outputs).
+
+    Returns
+    -------
+    torch.nn.Conv2d
+        A new conv with a bias, same dtype and device; the inputs are not modified.
+        It equals ``bn(conv(x))`` only while ``bn`` is in eval mode.
+    """
+    if not isinstance(conv, nn.Conv2d):
+        raise TypeError(f"conv must be a torch.nn.Conv2d, got {type(conv).__name__}")
+    if not isinstance(bn, nn.BatchNorm2d):
+        raise TypeError(f"bn must be a torch.nn.BatchNorm2d, got {type(bn).__name__}")
+    if bn.num_features != conv.out_channels:
+        raise ValueError(
+            f"bn must have num_features == conv.out_channels = {conv.out_channels}, "
+            f"got {bn.num_features}"
+        )
+    if bn.running_mean is None or bn.running_var is None:
+        raise ValueError("bn must track running statistics (track_running_stats=True)")
+
+    fused = copy.deepcopy(conv)
+    with torch.no_grad():
+        weight, mean, var = conv.weight, bn.running_mean, bn.running_var
+        gamma = bn.weight if bn.affine else torch.ones_like(mean)
+        beta = bn.bias if bn.affine else torch.zeros_like(mean)
+        bias = conv.bias if conv.bias is not None else torch.zeros_like(mean)
+        scale = gamma.to(weight.dtype) / torch.sqrt(var.to(weight.dtype) + bn.eps)
+        fused.weight.copy_(weight * scale.reshape(-1, 1, 1, 1))
+        fused.bias = nn.Parameter((bias - mean.to(weight.dtype)) * scale + beta.to(weight.dtype))
+    return fused
+
+
+def fuse_model(model: nn.Module) -> nn.Module:
+    """Return an eval-mode copy of ``model`` with every Conv2d-BatchNorm2d pair fused.
+
+    Inside every ``nn.Sequential`` of the model (for :class:`SmallCNN`, ``features``), a
+    ``Conv2d`` directly followed by a ``BatchNorm2d`` becomes the conv from
+    :func:`fuse_conv_bn` and the BatchNorm becomes ``nn.Identity``, so module names and
+    positions (hence hooks and receptive-field reading) stay the same. The copy's
+    outputs equal the original's in eval mode; the original is not modified.
+    """
+    fused = copy.deepcopy(_check_module(model)).eval()
+    for sequential in fused.modules():
+        if not isinstance(sequential, nn.Sequential):
+            continue
+        names = list(sequential._modules)
+        for name, next_name in zip(names, names[1:], strict=False):
+            conv, bn = sequential._modules[name], sequential._modules[next_name]
+            if isinstance(conv, nn.Conv2d) and isinstance(bn, nn.BatchNorm2d):
+                sequential._modules[name] = fuse_conv_bn(conv, bn)
+                sequential._modules[next_name] = nn.Identity()
+    return fused
+
+
+def prune_channels(model: SmallCNN, ratio: float) -> SmallCNN:
+    """Return a smaller copy of ``model`` without the channels of smallest BatchNorm scale.
+
+    In block ``i`` with ``C_i`` channels, channel importance is ``|gamma|`` of ``bn{i}``
+    (Liu et al. 2017, "Learning Efficient Convolutional Networks through Network
+    Slimming"). The ``max(1, round((1 - ratio) * C_i))`` most important channels are
+    kept (Python's ``round``: halves go to even), in their original order. Keeping a
+    channel keeps its output filter in ``conv{i}`` and its entries in ``bn{i}``, and
+    also its **input** slice in the next layer: ``conv{i+1}.weight[:, kept_i]``, or
+    ``classifier.weight[:, kept_last]`` after the last block. (Forgetting the next
+    layer's input slice leaves a model whose shapes do not match.)
+
+    With ``ratio = 0`` every channel is kept and the copy computes the same function.
+
+    Parameters
+    ----------
+    model
+        A :class:`SmallCNN`; it is not modified.
+    ratio
+        Fraction of channels to remove in each block, in [0, 1).
+
+    Returns
+    -------
+    SmallCNN
+        A new model with ``channels`` equal to the kept counts, the same dtype, device
+        and train/eval mode. Fine-tuning it usually recovers most lost accuracy.
+    """
+    if not isinstance(model, SmallCNN):
+        raise TypeError(f"model must be a SmallCNN, got {type(model).__name__}")
+    ratio = _as_real(ratio, "ratio", "a number in [0, 1)", lambda v: 0 <= v < 1)
+
+    state = model.state_dict()
+    pruned_state: dict[str, torch.Tensor] = {}
+    kept_counts = []
+    previous = torch.arange(model.in_channels)
+    for i, count in enumerate(model.channels, start=1):
+        keep_n = max(1, round((1 - ratio) * count))
+        importance = state[f"features.bn{i}.weight"].abs()
+        order = torch.argsort(importance, descending=True, stable=True)
+        kept = torch.sort(order[:keep_n]).values
+        pruned_state[f"features.conv{i}.weight"] = state[f"features.conv{i}.weight"][kept][
+            :, previous
+        ]
+        for entry in ("weight", "bias", "running_mean", "running_var"):
+            pruned_state[f"features.bn{i}.{entry}"] = state[f"features.bn{i}.{entry}"][kept]
+        pruned_state[f"features.bn{i}.num_batches_tracked"] = state[
+            f"features.bn{i}.num_batches_tracked"
+        ].clone()
+        kept_counts.append(keep_n)
+        previous = kept
+    pruned_state["classifier.weight"] = state["classifier.weight"][:, previous]
+    pruned_state["classifier.bias"] = state["classifier.bias"].clone()
+
+    pruned = SmallCNN(model.in_channels, model.num_classes, kept_counts)
+    pruned.to(**_parameter_like(model))
+    pruned.load_state_dict(pruned_state)
+    return pruned.train(model.training)
+
+
+def count_parameters(model: nn.Module) -> int:
+    """Number of scalar parameters (``sum(p.numel())``); BatchNorm running stats excluded."""
+    return sum(p.numel() for p in _check_module(model).parameters())
+
+
+def count_macs(model: nn.Module, input_shape: Sequence[int]) -> int:
+    """Multiply-accumulates of the ``Conv2d`` and ``Linear`` layers for one image.
+
+    Forward hooks record each layer's output on a zero input of shape
+    ``(1, *input_shape)`` run in eval mode. Per image:
+
+    - ``Conv2d``: ``K * (C / groups) * kH * kW * H_out * W_out`` (``K`` output channels,
+      ``C`` input channels); every output value is a dot product of that length;
+    - ``Linear``: ``in_features * out_features`` per input row.
+
+    Bias additions, BatchNorm, activations and pooling are not counted.
+
+    Parameters
+    ----------
+    model
+        Any module; only its ``Conv2d`` and ``Linear`` submodules are counted.
+    input_shape
+        ``(C, H, W)`` of one image, positive ints.
+    """
+    model = _check_module(model)
+    if (
+        not isinstance(input_shape, (tuple, list))
+        or len(input_shape) != 3
+        or not all(isinstance(s, numbers.Integral) and not isinstance(s, bool) for s in input_shape)
+    ):
+        raise TypeError(f"input_shape must be a tuple (C, H, W) of ints >= 1, got {input_shape!r}")
+    if min(input_shape) < 1:
+        raise ValueError(f"input_shape must be a tuple (C, H, W) of ints >= 1, got {input_shape!r}")
+
+    macs = 0
+
+    def conv_hook(layer: nn.Conv2d, _inputs: object, output: torch.Tensor) -> None:
+        nonlocal macs
+        k_h, k_w = layer.kernel_size
+        per_output = (layer.in_channels // layer.groups) * k_h * k_w
+        macs += per_output * output.numel()
+
+    def linear_hook(layer: nn.Linear, _inputs: object, output: torch.Tensor) -> None:
+        nonlocal macs
+        macs += layer.in_features * output.numel()
+
+    handles = []
+    for layer in model.modules():
+        if isinstance(layer, nn.Conv2d):
+            handles.append(layer.register_forward_hook(conv_hook))
+        elif isinstance(layer, nn.Linear):
+            handles.append(layer.register_forward_hook(linear_hook))
+    try:
+        with _eval_mode(model):
+            model(torch.zeros(1, *input_shape, **_parameter_like(model)))
+    finally:
+        for handle in handles:
+            handle.remove()
+    return macs
