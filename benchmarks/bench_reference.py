@@ -2,7 +2,7 @@
 
 Table 1: a ResNet-style layer (N=1, C=K=64, 56x56, 3x3, padding 1, float32), every method
 but ``loops`` (timed on a much smaller layer, see table 3), as ratio to torch and GFLOP/s
-with FLOPs = 2*N*K*(C/groups)*kH*kW*H_out*W_out. Table 2: ``fft`` vs ``im2col`` for a 15x15
+with FLOPs = 2*N*K*C*kH*kW*H_out*W_out. Table 2: ``fft`` vs ``im2col`` for a 15x15
 kernel on a 1x1x256x256 image, where the FFT's cost no longer grows with the kernel area.
 
 Run: ``.venv/bin/python benchmarks/bench_reference.py`` (torch and OpenBLAS then use all
@@ -16,6 +16,7 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
@@ -35,32 +36,35 @@ __all__ = [
     "main",
 ]
 
-Layer = dict  # keys: batch, channels, filters, size, kernel, padding
 
-RESNET_LAYER: Layer = {
-    "batch": 1,
-    "channels": 64,
-    "filters": 64,
-    "size": 56,
-    "kernel": 3,
-    "padding": 1,
-}
-LARGE_KERNEL: Layer = {
-    "batch": 1,
-    "channels": 1,
-    "filters": 1,
-    "size": 256,
-    "kernel": 15,
-    "padding": 0,
-}
-SMALL_LAYER: Layer = {
-    "batch": 1,
-    "channels": 8,
-    "filters": 8,
-    "size": 14,
-    "kernel": 3,
-    "padding": 1,
-}
+@dataclass(frozen=True)
+class Layer:
+    """A square convolution layer: ``batch`` x ``channels`` x ``size`` x ``size`` input,
+    ``filters`` filters of ``kernel`` x ``kernel``, symmetric zero ``padding``, stride 1."""
+
+    batch: int
+    channels: int
+    filters: int
+    size: int
+    kernel: int
+    padding: int
+
+    @property
+    def flops(self) -> int:
+        """Multiply-adds x 2: ``2 * N * K * C * k * k * H_out * W_out``."""
+        out = conv_output_size(self.size, self.kernel, padding=self.padding)
+        return 2 * self.batch * self.filters * self.channels * self.kernel**2 * out**2
+
+    def __str__(self) -> str:
+        return (
+            f"N={self.batch}, C={self.channels}, K={self.filters}, {self.size}x{self.size}, "
+            f"{self.kernel}x{self.kernel}, padding {self.padding}, float32"
+        )
+
+
+RESNET_LAYER = Layer(batch=1, channels=64, filters=64, size=56, kernel=3, padding=1)
+LARGE_KERNEL = Layer(batch=1, channels=1, filters=1, size=256, kernel=15, padding=0)
+SMALL_LAYER = Layer(batch=1, channels=8, filters=8, size=14, kernel=3, padding=1)
 
 
 def measure(
@@ -91,11 +95,6 @@ def measure(
     return samples
 
 
-def _flops(layer: Layer) -> int:
-    out = conv_output_size(layer["size"], layer["kernel"], padding=layer["padding"])
-    return 2 * layer["batch"] * layer["filters"] * layer["channels"] * layer["kernel"] ** 2 * out**2
-
-
 def reference_table(
     layer: Layer = RESNET_LAYER,
     methods: Sequence[str] = ("direct", "im2col", "winograd", "fft"),
@@ -110,26 +109,23 @@ def reference_table(
     FLOPs / median time, and the largest deviation from the torch output.
     """
     rng = np.random.default_rng(seed)
-    shape = (layer["batch"], layer["channels"], layer["size"], layer["size"])
+    shape = (layer.batch, layer.channels, layer.size, layer.size)
     x = rng.standard_normal(shape, dtype=np.float32)
-    w = rng.standard_normal(
-        (layer["filters"], layer["channels"], layer["kernel"], layer["kernel"]), dtype=np.float32
-    )
+    kernel_shape = (layer.filters, layer.channels, layer.kernel, layer.kernel)
+    w = rng.standard_normal(kernel_shape, dtype=np.float32)
     x_t, w_t = torch.from_numpy(x), torch.from_numpy(w)
     with torch.no_grad():
-        expected = F.conv2d(x_t, w_t, padding=layer["padding"]).numpy()
+        expected = F.conv2d(x_t, w_t, padding=layer.padding).numpy()
 
     def run_torch() -> torch.Tensor:
         with torch.no_grad():
-            return F.conv2d(x_t, w_t, padding=layer["padding"])
+            return F.conv2d(x_t, w_t, padding=layer.padding)
 
     functions: dict[str, Callable[[], object]] = {"torch": run_torch}
     for method in methods:
-        functions[method] = partial(
-            conv2d, x, w, padding=layer["padding"], method=method, tile=tile
-        )
+        functions[method] = partial(conv2d, x, w, padding=layer.padding, method=method, tile=tile)
     samples = measure(functions, rounds=rounds)
-    flops = _flops(layer)
+    flops = layer.flops
     rows = []
     for name, function in functions.items():
         seconds = statistics.median(samples[name])
@@ -158,24 +154,16 @@ def _print_table(title: str, rows: list[dict]) -> None:
     print()
 
 
-def _describe(layer: Layer) -> str:
-    return (
-        f"N={layer['batch']}, C={layer['channels']}, K={layer['filters']}, "
-        f"{layer['size']}x{layer['size']}, {layer['kernel']}x{layer['kernel']}, "
-        f"padding {layer['padding']}, float32"
-    )
-
-
 def main() -> None:
     """Print the three tables."""
     print(f"torch threads: {torch.get_num_threads()}; medians of interleaved rounds\n")
-    _print_table(f"ResNet-style layer ({_describe(RESNET_LAYER)})", reference_table())
+    _print_table(f"ResNet-style layer ({RESNET_LAYER})", reference_table())
     _print_table(
-        f"Large kernel ({_describe(LARGE_KERNEL)})",
+        f"Large kernel ({LARGE_KERNEL})",
         reference_table(LARGE_KERNEL, methods=("im2col", "fft")),
     )
     _print_table(
-        f"Small layer for the slow loops ({_describe(SMALL_LAYER)})",
+        f"Small layer for the slow loops ({SMALL_LAYER})",
         reference_table(SMALL_LAYER, methods=("loops", "direct", "im2col")),
     )
 

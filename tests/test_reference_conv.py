@@ -279,3 +279,16 @@ def test_each_method_function_validates(function) -> None:
 def test_correlate2d_and_convolve2d_reject_bad_arguments(function, image, kernel, message) -> None:
     with pytest.raises(ValueError, match=message):
         function(image, kernel)
+
+
+def test_fft_length_is_the_next_5_smooth_number() -> None:
+    from convlessons.reference.conv import _fast_fft_length
+
+    def smooth(n: int) -> bool:
+        for p in (2, 3, 5):
+            while n % p == 0:
+                n //= p
+        return n == 1
+
+    for n in range(1, 300):
+        assert _fast_fft_length(n) == next(m for m in range(n, 2 * n + 1) if smooth(m))
