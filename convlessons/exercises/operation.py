@@ -1,0 +1,297 @@
+"""Checkers for ``00_welcome`` and ``01_convolution_operation``.
+
+- :func:`check_valid_output_size` -- side of a no-padding, stride-1 output (00).
+- :func:`check_output_cell` -- one output value of a cross-correlation, by hand (01).
+- :func:`check_my_conv2d` -- a learner's loop implementation of ``conv2d`` for a
+  ``(C, H, W)`` input, run on several cases against ``torch.nn.functional.conv2d`` (01).
+
+Each public checker validates the notebook's own arguments (a wrong one is a bug in the
+notebook and raises ``ValueError``/``TypeError`` naming the parameter); the learner's
+answer never raises: it gets a :class:`~convlessons.exercises.Verdict` with a hint aimed
+at the typical mistake.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from convlessons._validation import as_array, as_int
+from convlessons.arithmetic import conv_output_size
+from convlessons.exercises import Verdict, checker, correct, wrong
+from convlessons.reference import convolve2d, correlate2d
+
+__all__ = ["MY_CONV2D_CASES", "Conv2dCase", "check_my_conv2d", "check_output_cell",
+           "check_valid_output_size"]
+
+_TOLERANCE = 1e-6
+"""Absolute tolerance for a learner's number (typed by hand or computed in float64)."""
+
+
+def _number(answer: object) -> float | None:
+    """``answer`` as a float if it is one real number (int, float, 0-d or 1-element array)."""
+    if isinstance(answer, bool):
+        return None
+    if isinstance(answer, numbers.Real):
+        return float(answer)
+    if isinstance(answer, torch.Tensor):
+        answer = answer.detach().cpu().numpy()
+    if isinstance(answer, np.ndarray) and answer.size == 1 and answer.dtype.kind in "iuf":
+        return float(answer.reshape(-1)[0])
+    return None
+
+
+# -------------------------------------------------------------------- 00: output size
+
+
+def check_valid_output_size(answer: object, input_size: int = 7, kernel_size: int = 3) -> Verdict:
+    """Check the side of the output of a ``k × k`` kernel on an ``n × n`` input.
+
+    No padding, stride 1: ``n_out = n - k + 1`` (``arithmetic.conv_output_size``).
+    Hints for ``n - k`` (the +1), ``n`` (no shrinking), ``n + k - 1`` ("full" size),
+    ``k`` and ``n_out²`` (number of outputs instead of the side).
+    """
+    n = as_int(input_size, "input_size", minimum=1)
+    k = as_int(kernel_size, "kernel_size", minimum=1)
+    expected = conv_output_size(n, k)
+    return _judge_output_size(answer, n, k, expected)
+
+
+@checker
+def _judge_output_size(answer: object, n: int, k: int, expected: int) -> Verdict:
+    value = _number(answer)
+    if value is None:
+        return wrong("Give one whole number: the side of the (square) output.")
+    if value == expected:
+        return correct(f"The {k}×{k} window fits in {expected} positions along each side "
+                       f"(0 to {n - k}), so the output is {expected}×{expected}.")
+    hints = {
+        n - k: f"{n - k} is one short: the window starts at positions 0, 1, …, {n - k} — "
+               "count them (that is n − k + 1).",
+        n: f"{n} is the input size: without padding the {k}×{k} window cannot be centred "
+           "on the border pixels, so the output shrinks.",
+        n + k - 1: f"{n + k - 1} is the size of a 'full' convolution (padding {k - 1} on "
+                   "each side); here there is no padding.",
+        k: f"{k} is the kernel size; count the positions where the window fits.",
+        expected * expected: f"{expected * expected} is the number of outputs; give the "
+                             "side of the (square) output.",
+    }
+    return wrong(hints.get(value, "Slide the window one pixel at a time: it starts at "
+                                  "position 0 and must stay inside the input."))
+
+
+# -------------------------------------------------------------------- 01: one output cell
+
+
+def check_output_cell(
+    answer: object, image: np.ndarray, kernel: np.ndarray, row: int, col: int
+) -> Verdict:
+    """Check a hand-computed output value ``S(row, col)`` of a cross-correlation.
+
+    ``S(i, j) = sum_m sum_n I(i + m, j + n) K(m, n)`` (no padding, stride 1), computed with
+    :func:`convlessons.reference.correlate2d`. Hints, in this order: the flipped kernel
+    (true convolution, :func:`~convlessons.reference.convolve2d`), the value of a
+    neighbouring or transposed output cell (window off by one or row/col swapped), and a
+    sum missing one product ``K(m, n) I(row + m, col + n)``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        If ``image``/``kernel`` are not 2-D arrays or ``(row, col)`` is outside the output.
+    """
+    image = as_array(image, "image", ndim=2, layout="(H, W)")
+    kernel = as_array(kernel, "kernel", ndim=2, layout="(kH, kW)")
+    output = correlate2d(image, kernel)
+    row = as_int(row, "row", minimum=0)
+    col = as_int(col, "col", minimum=0)
+    if row >= output.shape[0] or col >= output.shape[1]:
+        raise ValueError(f"(row, col) must be inside the {output.shape[0]}×{output.shape[1]} "
+                         f"output, got ({row}, {col})")
+    return _judge_output_cell(answer, image, kernel, output, row, col)
+
+
+@checker
+def _judge_output_cell(
+    answer: object, image: np.ndarray, kernel: np.ndarray, output: np.ndarray, row: int, col: int
+) -> Verdict:
+    value = _number(answer)
+    if value is None:
+        return wrong("Give one number: the value of the output at "
+                     f"({row}, {col}).")
+
+    def near(target: float) -> bool:
+        return abs(value - target) <= _TOLERANCE
+
+    kh, kw = kernel.shape
+    window = image[row : row + kh, col : col + kw]
+    if near(output[row, col]):
+        return correct(f"S({row}, {col}) = {output[row, col]:g}: the sum of the {kh * kw} "
+                       "products of the kernel with the window under it.")
+    if near(convolve2d(image, kernel)[row, col]):
+        return wrong("That is the true convolution: you flipped the kernel. Deep learning's "
+                     "'convolution' is a cross-correlation: multiply K(m, n) with "
+                     f"I({row} + m, {col} + n), kernel not flipped.")
+    neighbours = [(row + dr, col + dc) for dr in (-1, 0, 1) for dc in (-1, 0, 1)]
+    for r, c in [*neighbours, (col, row)]:
+        inside = 0 <= r < output.shape[0] and 0 <= c < output.shape[1]
+        if (r, c) != (row, col) and inside and near(output[r, c]):
+            return wrong(f"That is the value of output ({r}, {c}). For output ({row}, {col}) "
+                         f"the window's top-left corner is input row {row}, column {col} "
+                         "(rows first, counting from 0).")
+    for (m, n), term in np.ndenumerate(kernel * window):
+        if term != 0 and near(output[row, col] - term):
+            return wrong(f"Close: one product is missing, K({m}, {n}) × I({row + m}, "
+                         f"{col + n}) = {kernel[m, n]:g} × {window[m, n]:g}. "
+                         f"Add all {kh * kw} products.")
+    return wrong(f"Put the kernel's top-left corner on input ({row}, {col}), multiply each "
+                 f"of the {kh * kw} overlapping pairs and add the products.")
+
+
+# -------------------------------------------------------------------- 01: my_conv2d
+
+
+@dataclass(frozen=True)
+class Conv2dCase:
+    """One test case for :func:`check_my_conv2d`: shapes, stride and padding."""
+
+    c_in: int
+    c_out: int
+    height: int
+    width: int
+    kernel: tuple[int, int]
+    stride: int
+    padding: int
+
+    def describe(self) -> str:
+        kh, kw = self.kernel
+        return (f"x of shape ({self.c_in}, {self.height}, {self.width}), w of shape "
+                f"({self.c_out}, {self.c_in}, {kh}, {kw}), stride={self.stride}, "
+                f"padding={self.padding}")
+
+
+MY_CONV2D_CASES: tuple[Conv2dCase, ...] = (
+    Conv2dCase(1, 1, 5, 5, (3, 3), stride=1, padding=0),
+    Conv2dCase(3, 2, 6, 6, (3, 3), stride=1, padding=0),
+    Conv2dCase(2, 2, 7, 7, (3, 3), stride=2, padding=0),
+    Conv2dCase(2, 1, 5, 5, (3, 3), stride=1, padding=1),
+    Conv2dCase(2, 3, 6, 9, (3, 2), stride=2, padding=1),
+)
+"""The cases :func:`check_my_conv2d` runs, simplest first, so the first failure points at
+one idea: plain sliding, channel sum, stride, padding, then non-square shapes."""
+
+
+def _torch_conv2d(x: np.ndarray, w: np.ndarray, stride: int, padding: int) -> np.ndarray:
+    """``F.conv2d`` of an unbatched ``(C, H, W)`` float64 input: the oracle."""
+    out = F.conv2d(torch.from_numpy(x), torch.from_numpy(np.ascontiguousarray(w)),
+                   stride=stride, padding=padding)
+    return out.numpy()
+
+
+def _case_arrays(case: Conv2dCase, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    x = rng.standard_normal((case.c_in, case.height, case.width))
+    w = rng.standard_normal((case.c_out, case.c_in, *case.kernel))
+    return x, w
+
+
+def _shape_hint(shape: tuple[int, ...], case: Conv2dCase, expected: tuple[int, ...]) -> str:
+    """Why ``shape`` differs from ``expected``: the typical forgotten parameter."""
+    kh, kw = case.kernel
+
+    def sides(stride: int, padding: int) -> tuple[int, int, int]:
+        return (case.c_out, conv_output_size(case.height, kh, stride, padding),
+                conv_output_size(case.width, kw, stride, padding))
+
+    got = "×".join(map(str, shape))
+    want = "×".join(map(str, expected))
+    start = f"With {case.describe()} your output is {got}, but it should be {want}"
+    if case.stride > 1 and shape == sides(1, case.padding):
+        return f"{start}: did you forget the stride? Output (oy, ox) reads rows from oy·stride."
+    if case.padding > 0 and shape == sides(case.stride, 0):
+        return f"{start}: did you forget the padding? Pad x with zeros on all four sides first."
+    if case.stride > 1 and case.padding > 0 and shape == sides(1, 0):
+        return f"{start}: did you forget both the stride and the padding?"
+    if shape == (case.c_out, expected[2], expected[1]):
+        return (f"{start}: height and width are swapped. Rows (H) come first: the output is "
+                "(C_out, H_out, W_out).")
+    if shape == (case.c_out, case.c_in, *expected[1:]):
+        return (f"{start}: you keep one map per input channel. Each output channel sums the "
+                "products over ALL input channels.")
+    if shape == expected[1:]:
+        return f"{start}: keep the output-channel axis, one feature map per filter w[k]."
+    return (f"{start}: H_out = (H + 2·padding − kH) // stride + 1, and the same for W; "
+            "one map per filter.")
+
+
+def _value_hint(out: np.ndarray, x: np.ndarray, w: np.ndarray, case: Conv2dCase,
+                expected: np.ndarray) -> str:
+    """Why the values differ: the typical mistake whose result ``out`` reproduces."""
+    s, p = case.stride, case.padding
+    start = f"With {case.describe()} the shape is right but the values are not"
+
+    def matches(candidate: np.ndarray) -> bool:
+        return candidate.shape == out.shape and np.allclose(out, candidate, atol=_TOLERANCE)
+
+    if matches(_torch_conv2d(x, w[..., ::-1, ::-1], s, p)):
+        return (f"{start}: your kernel is flipped (true convolution). Multiply w[k, c, i, j] "
+                "with x_pad[c, oy·stride + i, ox·stride + j], no flip.")
+    for c in range(case.c_in if case.c_in > 1 else 0):
+        if matches(_torch_conv2d(x[c : c + 1], w[:, c : c + 1], s, p)):
+            return (f"{start}: only input channel {c} counts. Sum the products over ALL "
+                    "input channels (and over i, j), e.g. np.sum(window * w[k]).")
+    if matches(expected.swapaxes(1, 2)) or matches(_torch_conv2d(x, w.swapaxes(2, 3), s, p)):
+        return (f"{start}: rows and columns are swapped somewhere. Use the row index with H "
+                "and kH (first), the column index with W and kW (second).")
+    k, r, c = np.unravel_index(np.argmax(np.abs(out - expected)), out.shape)
+    return (f"{start}: at output [{k}, {r}, {c}] you give {out[k, r, c]:.4g}, torch gives "
+            f"{expected[k, r, c]:.4g}. Check the window x_pad[:, r·stride : r·stride + kH, "
+            "c·stride : c·stride + kW] and that padding adds zeros.")
+
+
+def check_my_conv2d(answer: object, seed: int = 0) -> Verdict:
+    """Run the learner's ``my_conv2d(x, w, stride, padding)`` on :data:`MY_CONV2D_CASES`.
+
+    ``x`` is ``(C_in, H, W)``, ``w`` is ``(C_out, C_in, kH, kW)`` (float64, standard normal
+    drawn with ``numpy.random.default_rng(seed)``); the expected result is
+    ``torch.nn.functional.conv2d(x, w, stride=stride, padding=padding)`` on the unbatched
+    input, shape ``(C_out, H_out, W_out)``. The first failing case gives the hint: an
+    exception, a wrong shape (stride or padding forgotten, H/W swapped, no channel sum),
+    or wrong values (flipped kernel, one input channel only, transposed indices).
+    """
+    seed = as_int(seed, "seed", minimum=0)
+    return _judge_my_conv2d(answer, seed)
+
+
+@checker
+def _judge_my_conv2d(answer: object, seed: int) -> Verdict:
+    if not callable(answer):
+        return wrong("The answer should be your function itself: answer = my_conv2d "
+                     "(no parentheses).")
+    function: Callable[..., object] = answer
+    rng = np.random.default_rng(seed)
+    for case in MY_CONV2D_CASES:
+        x, w = _case_arrays(case, rng)
+        expected = _torch_conv2d(x, w, case.stride, case.padding)
+        try:
+            result = function(x.copy(), w.copy(), stride=case.stride, padding=case.padding)
+        except Exception as err:  # any error in the learner's code becomes a hint
+            hint = (" An IndexError often means rows and columns are swapped (H vs W) or "
+                    "the padding is missing." if isinstance(err, IndexError) else "")
+            return wrong(f"Your function raised {type(err).__name__}: {err} (with "
+                         f"{case.describe()}).{hint}")
+        if result is None:
+            return wrong("Your function returned None: did you forget `return out`?")
+        try:
+            out = np.asarray(result, dtype=np.float64)
+        except (TypeError, ValueError):
+            return wrong(f"Return a numpy array, got {type(result).__name__}.")
+        if out.shape != expected.shape:
+            return wrong(_shape_hint(out.shape, case, expected.shape))
+        if not np.allclose(out, expected, atol=_TOLERANCE):
+            return wrong(_value_hint(out, x, w, case, expected))
+    return correct(f"Your loops agree with torch.nn.functional.conv2d on all "
+                   f"{len(MY_CONV2D_CASES)} cases (channels, stride, padding, non-square).")
