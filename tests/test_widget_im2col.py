@@ -176,7 +176,7 @@ def test_impossible_setting_shows_the_message(monkeypatch):
     viewer.stride.value = 2
     assert viewer.output is None
     assert "kernel_size" in viewer.problem
-    assert viewer.problem_text.get_text() == viewer.problem
+    assert viewer.problem_text.get_text().replace("\n", " ") == viewer.problem
     assert not viewer.output_grid.image.get_visible()
     monkeypatch.undo()
     viewer.stride.value = 1

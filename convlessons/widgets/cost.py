@@ -18,6 +18,7 @@ formulas and ``torch.utils.flop_counter.FlopCounterMode``.
 from __future__ import annotations
 
 import math
+import textwrap
 import warnings
 from dataclasses import asdict, dataclass
 
@@ -293,7 +294,7 @@ class ConvCostExplorer(LessonWidget):
         self.bar_axes.tick_params(axis="x", labelsize=8)
         self.bar_axes.set_title("multiply-adds (relative)", fontsize=9)
         self.problem_text = self.bar_axes.text(
-            0.5, 0.5, "", ha="center", va="center", wrap=True, fontsize=9, color="#b2182b",
+            0.5, 0.5, "", ha="center", va="center", fontsize=9, color="#b2182b",
             transform=self.bar_axes.transAxes)
 
     def _on_change(self, change: dict | None = None) -> None:
@@ -351,6 +352,6 @@ class ConvCostExplorer(LessonWidget):
         self.output, self.problem = None, message
         for bar in self.bars:
             bar.set_visible(False)
-        self.problem_text.set_text(message)
+        self.problem_text.set_text(textwrap.fill(message, 28))
         self.text.value = f"<span style='color:#b2182b'>⚠ {message}</span>"
         self.figure_panel.redraw()

@@ -13,6 +13,7 @@ and text, no display), then the view (:class:`Im2colViewer`).
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 
 import ipywidgets as widgets
@@ -253,12 +254,13 @@ class Im2colViewer(LessonWidget):
         self.output_box = highlight(self.output_axes)
         self.column_box = highlight(self.columns_axes)
         self.product_box = highlight(self.product_axes)
-        self.problem_text = self.output_axes.text(
-            0.5, 0.5, "", ha="center", va="center", wrap=True, fontsize=9, color="#b2182b",
-            transform=self.output_axes.transAxes)
+        self.problem_text = self.columns_axes.text(
+            0.5, 0.5, "", ha="center", va="center", fontsize=9, color="#b2182b",
+            transform=self.columns_axes.transAxes)
         self._result_artists = [self.output_grid.image, self.output_grid.numbers, self.output_box,
                                 self.product_grid.image, self.product_grid.numbers,
-                                self.product_box]
+                                self.product_box, self.columns_grid.image,
+                                self.columns_grid.numbers, self.column_box]
 
     def _on_click(self, axes: object, x: float, y: float) -> None:
         if self.result is None:
@@ -320,7 +322,7 @@ class Im2colViewer(LessonWidget):
         self.result, self.output, self.problem = None, None, message
         for artist in self._result_artists:
             artist.set_visible(False)
-        self.problem_text.set_text(message)
+        self.problem_text.set_text(textwrap.fill(message, 90))
         self.sum_html.value = ""
         self.shapes_html.value = f"<span style='color:#b2182b'>⚠ {message}</span>"
         self.figure_panel.redraw()

@@ -1,0 +1,384 @@
+"""Transposed-convolution explorer: scatter copies of the kernel, or zero-insert and convolve.
+
+Model first (:func:`example_arrays`, :func:`transposed_conv`, :class:`TransposedConv`:
+arrays and text, no display), then the view (:class:`TransposedConvExplorer`).
+
+Scatter view: input pixel ``x[y, x]`` adds ``x[y, x] · w`` to the full output at rows
+``y·s … y·s + k − 1`` (columns likewise); the result is the full canvas of side
+``F = (n − 1)s + k`` cropped by ``p`` on each side, plus ``output_padding`` rows/columns
+at the bottom/right, so ``H_out = (n − 1)s − 2p + k + output_padding``
+(``arithmetic.conv_transpose_output_size``, the ``torch.nn.ConvTranspose2d`` formula).
+
+Zero-insertion view: insert ``s − 1`` zeros between input pixels, pad by ``k − 1 − p``
+(plus ``output_padding`` at the bottom/right; a negative amount crops), then an ordinary
+correlation with the flipped kernel gives the same output (dilation 1; see
+``reference.transposed.zero_insert``).
+
+Overlaps: with a constant input and kernel the output is proportional to the number of
+scatters that reach each pixel; away from the borders that count is the same everywhere iff
+``s`` divides ``k`` — otherwise a checkerboard (Odena, Dumoulin & Olah, "Deconvolution and
+Checkerboard Artifacts", Distill 2016). The explorer computes the counts, it does not assume.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.gridspec import GridSpec
+
+from convlessons._validation import as_array, as_int
+from convlessons.arithmetic import conv_transpose_output_size
+from convlessons.reference import conv_transpose2d, correlate2d
+from convlessons.reference.transposed import equivalent_conv_weight, zero_insert
+from convlessons.widgets._base import FigurePanel, LessonWidget
+from convlessons.widgets._grid import SIGNED_CMAP, UNSIGNED_CMAP, NumberedGrid, highlight
+
+__all__ = ["VALUES", "VIEWS", "TransposedConv", "TransposedConvExplorer", "example_arrays",
+           "transposed_conv"]
+
+VALUES = ("random", "ones")
+"""Example values: small random integers, or all ones (shows the overlap counts directly)."""
+
+VIEWS = ("scatter", "zero insertion")
+
+
+def example_arrays(input_size: int, kernel_size: int, values: str = "random",
+                   seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Input ``(n, n)`` with integers 1…3 and kernel ``(k, k)`` with integers −1…2, or all ones."""
+    n = as_int(input_size, "input_size", minimum=1)
+    k = as_int(kernel_size, "kernel_size", minimum=1)
+    if values not in VALUES:
+        raise ValueError(f"values must be one of {VALUES}, got {values!r}")
+    if values == "ones":
+        return np.ones((n, n)), np.ones((k, k))
+    rng = np.random.default_rng(as_int(seed, "seed", minimum=0))
+    kernel = rng.integers(-1, 3, (k, k)).astype(np.float64)
+    kernel.flat[0] = kernel.flat[0] or 1.0
+    return rng.integers(1, 4, (n, n)).astype(np.float64), kernel
+
+
+def _pad_or_crop(array: np.ndarray, before: int, after: int) -> np.ndarray:
+    """Zero-pad both axes by ``before`` / ``after``; a negative amount crops instead."""
+    padded = np.pad(array, [(max(before, 0), max(after, 0))] * 2)
+    rows, cols = padded.shape
+    return padded[max(-before, 0) : rows - max(-after, 0), max(-before, 0) : cols - max(-after, 0)]
+
+
+def _transpose(x: np.ndarray, w: np.ndarray, stride: int, padding: int = 0,
+               output_padding: int = 0) -> np.ndarray:
+    """``reference.conv_transpose2d`` for one 2-D input and one 2-D kernel."""
+    return conv_transpose2d(x[np.newaxis, np.newaxis], w[np.newaxis, np.newaxis], stride=stride,
+                            padding=padding, output_padding=output_padding)[0, 0]
+
+
+@dataclass(frozen=True)
+class TransposedConv:
+    """One single-channel transposed convolution, with what both views of it show.
+
+    Attributes
+    ----------
+    input, kernel
+        ``(n, n)`` and ``(k, k)``.
+    stride, padding, output_padding
+        ``s >= 1``, ``p >= 0``, ``0 <= output_padding < s``.
+    output
+        ``reference.conv_transpose2d`` (checked against torch), ``(H_out, H_out)``.
+    """
+
+    input: np.ndarray
+    kernel: np.ndarray
+    stride: int
+    padding: int
+    output_padding: int
+    output: np.ndarray
+
+    @property
+    def input_size(self) -> int:
+        return self.input.shape[0]
+
+    @property
+    def kernel_size(self) -> int:
+        return self.kernel.shape[0]
+
+    @property
+    def positions(self) -> int:
+        """Number of scatter steps, one per input pixel (row-major)."""
+        return self.input.size
+
+    def input_cell(self, position: int) -> tuple[int, int]:
+        """``(y, x)`` of scatter step ``position``; ``ValueError`` if out of range."""
+        position = as_int(position, "position", minimum=0)
+        if position >= self.positions:
+            raise ValueError(f"position must be in 0…{self.positions - 1} (one step per input "
+                             f"pixel), got {position}")
+        y, x = divmod(position, self.input_size)
+        return int(y), int(x)
+
+    def scatter_region(self, position: int) -> tuple[int, int]:
+        """Top-left ``(y·s − p, x·s − p)``, in output coordinates, of the k×k block it writes."""
+        y, x = self.input_cell(position)
+        return y * self.stride - self.padding, x * self.stride - self.padding
+
+    def partial_sum(self, position: int) -> np.ndarray:
+        """Sum of scatters ``0 … position`` on the canvas (full output + output_padding).
+
+        Canvas pixel ``(a, b)`` is output pixel ``(a − p, b − p)``; the output is its
+        window ``[p, p + H_out)``.
+        """
+        mask = np.arange(self.positions) <= as_int(position, "position", minimum=0)
+        partial = _transpose(self.input * mask.reshape(self.input.shape), self.kernel,
+                             self.stride)
+        return np.pad(partial, [(0, self.output_padding)] * 2)
+
+    def partial_sum_bound(self) -> float:
+        """``max |partial sum|`` over all steps is at most ``max(|x| scattered with |w|)``."""
+        return float(_transpose(np.abs(self.input), np.abs(self.kernel), self.stride).max())
+
+    def overlap_counts(self) -> np.ndarray:
+        """How many scatters reach each output pixel: the output for an all-ones input/kernel."""
+        return _transpose(np.ones_like(self.input), np.ones_like(self.kernel), self.stride,
+                          self.padding, self.output_padding)
+
+    def interior_counts(self) -> np.ndarray:
+        """Overlap counts of the full canvas away from its borders, rows/cols ``k−1 … (n−1)s``.
+
+        There every input pixel that could reach a canvas pixel exists, so the counts show
+        the stride pattern alone (period ``s``); empty when the canvas is too small.
+        """
+        full = _transpose(np.ones_like(self.input), np.ones_like(self.kernel), self.stride)
+        inner = slice(self.kernel_size - 1, (self.input_size - 1) * self.stride + 1)
+        return full[inner, inner]
+
+    @property
+    def zero_padding(self) -> tuple[int, int]:
+        """Padding of the zero-inserted input: ``(k − 1 − p, k − 1 − p + output_padding)``."""
+        before = self.kernel_size - 1 - self.padding
+        return before, before + self.output_padding
+
+    def zero_inserted(self) -> np.ndarray:
+        """``s − 1`` zeros between input pixels, then padded by :attr:`zero_padding`."""
+        return _pad_or_crop(zero_insert(self.input, self.stride), *self.zero_padding)
+
+    def flipped_kernel(self) -> np.ndarray:
+        """The kernel rotated by 180° (``reference.transposed.equivalent_conv_weight``)."""
+        return equivalent_conv_weight(self.kernel[np.newaxis, np.newaxis])[0, 0]
+
+    def zero_insertion_output(self) -> np.ndarray:
+        """``correlate2d(zero_inserted(), flipped_kernel())``: equals :attr:`output`."""
+        return correlate2d(self.zero_inserted(), self.flipped_kernel())
+
+    def size_text(self) -> str:
+        """The output-size formula with the current numbers."""
+        n, k, s, p, op = (self.input_size, self.kernel_size, self.stride, self.padding,
+                          self.output_padding)
+        return (f"H_out = (n − 1)·s − 2p + k + output_padding = ({n} − 1)·{s} − 2·{p} + {k} + "
+                f"{op} = <b>{self.output.shape[0]}</b>")
+
+    def scatter_text(self, position: int) -> str:
+        """What scatter step ``position`` does, in output coordinates."""
+        y, x = self.input_cell(position)
+        top, left = self.scatter_region(position)
+        k, last = self.kernel_size, self.output.shape[0] - 1
+        cropped = top < 0 or left < 0 or max(top, left) + k - 1 > last
+        return (f"step {position + 1} of {self.positions}: input[{y}, {x}] = "
+                f"{self.input[y, x]:g} adds {self.input[y, x]:g} × kernel to output rows "
+                f"{top}…{top + k - 1}, columns {left}…{left + k - 1}"
+                + (f" (only 0…{last} is kept: the rest is cropped)" if cropped else ""))
+
+    def zero_insertion_text(self) -> str:
+        """The three steps of the zero-insertion view with their sizes."""
+        n, s = self.input_size, self.stride
+        before, after = self.zero_padding
+        grid = self.zero_inserted().shape[0]
+        return (f"insert s − 1 = {s - 1} zeros between pixels → {(n - 1) * s + 1} × "
+                f"{(n - 1) * s + 1}; pad k − 1 − p = {before} (top/left) and k − 1 − p + "
+                f"output_padding = {after} (bottom/right) → {grid} × {grid}; correlate with the "
+                f"flipped kernel → {self.output.shape[0]} × {self.output.shape[1]}")
+
+    def checkerboard_text(self) -> str:
+        """Whether a constant input and kernel give a uniform interior, from the counts."""
+        k, s = self.kernel_size, self.stride
+        counts = self.interior_counts()
+        divisible = f"k = {k} {'is' if k % s == 0 else 'is not'} divisible by s = {s}"
+        if counts.shape[0] < s:
+            return (f"{divisible}; this input is too small to have a full stride period "
+                    f"({s} pixels) of interior pixels.")
+        low, high = int(counts.min()), int(counts.max())
+        if low == high:
+            return (f"{divisible}: every interior pixel receives {low} scatters, so a constant "
+                    "input and kernel give a uniform interior.")
+        return (f"{divisible}: interior pixels receive between {low} and {high} scatters, so "
+                "a constant input and kernel give a checkerboard.")
+
+    def pytorch_call(self) -> str:
+        return (f"F.conv_transpose2d(x, w, stride={self.stride}, padding={self.padding}, "
+                f"output_padding={self.output_padding})")
+
+
+def transposed_conv(input: np.ndarray, kernel: np.ndarray, stride: int = 1, padding: int = 0,
+                    output_padding: int = 0) -> TransposedConv:
+    """A single-channel transposed convolution and the numbers both views show.
+
+    Raises
+    ------
+    ValueError, TypeError
+        Naming the parameter: non-square arrays, ``stride < 1``, ``padding < 0``,
+        ``output_padding >= stride`` or a padding that leaves no output (messages from
+        ``arithmetic.conv_transpose_output_size``).
+    """
+    x = as_array(input, "input", ndim=2, layout="(n, n)")
+    w = as_array(kernel, "kernel", ndim=2, layout="(k, k)")
+    for name, array in (("input", x), ("kernel", w)):
+        if array.shape[0] != array.shape[1]:
+            raise ValueError(f"{name} must be square, got shape {array.shape}")
+    stride = as_int(stride, "stride", minimum=1)
+    padding = as_int(padding, "padding", minimum=0)
+    output_padding = as_int(output_padding, "output_padding", minimum=0)
+    conv_transpose_output_size(x.shape[0], w.shape[0], stride, padding, output_padding)
+    return TransposedConv(x, w, stride, padding, output_padding,
+                          _transpose(x, w, stride, padding, output_padding))
+
+
+class TransposedConvExplorer(LessonWidget):
+    """Transposed convolution as a scatter of kernel copies, or as zero insertion + convolution.
+
+    Controls (public attributes): ``input_size`` (2–4), ``kernel_size`` (2–4), ``stride``
+    (1–3), ``padding`` (0–2), ``output_padding`` (0–2), ``values`` (``'random'`` or
+    ``'ones'``), ``view`` (``'scatter'`` or ``'zero insertion'``) and ``position`` (which
+    input pixel's scatter is shown; the running sum includes scatters 0…position).
+    ``output`` is the transposed convolution (``None`` when the settings are impossible);
+    ``problem`` the explanation shown instead ("" when fine).
+    """
+
+    def __init__(self, input_size: int = 3, kernel_size: int = 3, stride: int = 2,
+                 padding: int = 0, output_padding: int = 0, values: str = "random",
+                 view: str = "scatter", seed: int = 0) -> None:
+        self.seed = as_int(seed, "seed", minimum=0)
+        self.input_size = widgets.IntSlider(value=input_size, min=2, max=4,
+                                            description="input_size")
+        self.kernel_size = widgets.IntSlider(value=kernel_size, min=2, max=4,
+                                             description="kernel_size")
+        self.stride = widgets.IntSlider(value=stride, min=1, max=3, description="stride")
+        self.padding = widgets.IntSlider(value=padding, min=0, max=2, description="padding")
+        self.output_padding = widgets.IntSlider(value=output_padding, min=0, max=2,
+                                                description="output_padding")
+        self.values = widgets.ToggleButtons(options=VALUES, value=values, description="values")
+        self.view = widgets.ToggleButtons(options=VIEWS, value=view, description="view")
+        self.position = widgets.IntSlider(value=0, min=0, max=0, description="position")
+        self.size_html = widgets.HTML()
+        self.step_html = widgets.HTML()
+        self.checkerboard_html = widgets.HTML()
+        self.output: np.ndarray | None = None
+        self.problem = ""
+        self.result: TransposedConv | None = None
+        self._build_figure()
+        controls = [self.input_size, self.kernel_size, self.stride, self.padding,
+                    self.output_padding, self.position, self.values, self.view]
+        super().__init__([
+            widgets.HBox([widgets.VBox(controls[:3]), widgets.VBox(controls[3:6])]),
+            widgets.HBox(controls[6:]), self.figure_panel.widget, self.size_html,
+            self.step_html, self.checkerboard_html,
+        ])
+        self.add_class("convlessons-transposed")
+        self._watch(*controls)
+        self.refresh()
+        self.figure_panel.store_static_image()
+
+    def _build_figure(self) -> None:
+        self.figure_panel = FigurePanel(figsize=(8, 6), css_class="convlessons-transposed-figure")
+        fig = self.figure_panel.figure
+        grid = GridSpec(2, 6, figure=fig, height_ratios=[1, 1.6], left=0.03, right=0.97,
+                        top=0.94, bottom=0.02, hspace=0.2, wspace=0.5)
+        self.input_axes = fig.add_subplot(grid[0, 0:2])
+        self.kernel_axes = fig.add_subplot(grid[0, 2:4])
+        self.counts_axes = fig.add_subplot(grid[0, 4:6])
+        self.scatter_axes = fig.add_subplot(grid[1, 0:3])
+        self.zero_axes = fig.add_subplot(grid[1, 0:3])
+        self.output_axes = fig.add_subplot(grid[1, 3:6])
+        self.input_grid = NumberedGrid(self.input_axes, UNSIGNED_CMAP)
+        self.kernel_grid = NumberedGrid(self.kernel_axes, SIGNED_CMAP)
+        self.counts_grid = NumberedGrid(self.counts_axes, UNSIGNED_CMAP, max_numbered=16)
+        self.scatter_grid = NumberedGrid(self.scatter_axes, SIGNED_CMAP, max_numbered=16)
+        self.zero_grid = NumberedGrid(self.zero_axes, UNSIGNED_CMAP, max_numbered=18)
+        self.output_grid = NumberedGrid(self.output_axes, SIGNED_CMAP, max_numbered=16)
+        titles = {self.input_axes: "input", self.counts_axes: "overlap counts",
+                  self.scatter_axes: "running sum (full canvas; dashed = output)",
+                  self.zero_axes: "zero-inserted, padded input", self.output_axes: "output"}
+        for ax, title in titles.items():
+            ax.set_title(title, fontsize=9, pad=3)
+        self.input_box = highlight(self.input_axes)
+        self.scatter_box = highlight(self.scatter_axes)
+        self.crop_box = highlight(self.scatter_axes, color="0.2", linewidth=1.5)
+        self.crop_box.set_linestyle("--")
+        self.zero_box = highlight(self.zero_axes)
+        self.core_box = highlight(self.zero_axes, color="0.2", linewidth=1.5)
+        self.core_box.set_linestyle("--")
+        self.output_box = highlight(self.output_axes)
+        self.problem_text = self.output_axes.text(
+            0.5, 0.5, "", ha="center", va="center", fontsize=9, color="#b2182b",
+            transform=self.output_axes.transAxes)
+        self._result_artists = [self.output_grid.image, self.output_grid.numbers,
+                                self.output_box, self.counts_grid.image, self.counts_grid.numbers,
+                                self.scatter_box, self.zero_box, self.crop_box, self.core_box,
+                                self.scatter_grid.image, self.scatter_grid.numbers,
+                                self.zero_grid.image, self.zero_grid.numbers]
+
+    def _update(self) -> None:
+        x, w = example_arrays(self.input_size.value, self.kernel_size.value, self.values.value,
+                              self.seed)
+        result = transposed_conv(x, w, self.stride.value, self.padding.value,
+                                 self.output_padding.value)
+        self.position.max = result.positions - 1  # may clamp position (a nested refresh)
+        position = self.position.value
+        self.result, self.output, self.problem = result, result.output, ""
+        y, x_ = result.input_cell(position)
+        top, left = result.scatter_region(position)
+        k, p = result.kernel_size, result.padding
+        self.input_grid.set_values(result.input, limits=(0, result.input.max()))
+        self.input_box.set_bounds(x_ - 0.5, y - 0.5, 1, 1)
+        self.input_box.set_visible(True)
+        self.output_grid.set_values(result.output)
+        self.output_box.set_bounds(left - 0.5, top - 0.5, k, k)
+        counts = result.overlap_counts()
+        self.counts_grid.set_values(counts, limits=(0, counts.max()))
+        scatter = self.view.value == "scatter"
+        self.scatter_axes.set_visible(scatter)
+        self.zero_axes.set_visible(not scatter)
+        if scatter:
+            self.kernel_grid.set_values(result.kernel)
+            self.kernel_axes.set_title("kernel", fontsize=9, pad=3)
+            bound = result.partial_sum_bound() or 1.0
+            self.scatter_grid.set_values(result.partial_sum(position), limits=(-bound, bound),
+                                         origin=(-p, -p))
+            self.scatter_box.set_bounds(left - 0.5, top - 0.5, k, k)
+            self.crop_box.set_bounds(-0.5, -0.5, *result.output.shape[::-1])
+            self.step_html.value = result.scatter_text(position)
+        else:
+            self.kernel_grid.set_values(result.flipped_kernel())
+            self.kernel_axes.set_title("kernel flipped (180°)", fontsize=9, pad=3)
+            before = result.zero_padding[0]
+            core = (result.input_size - 1) * result.stride + 1
+            self.zero_grid.set_values(result.zero_inserted(), limits=(0, result.input.max()))
+            self.zero_box.set_bounds(x_ * result.stride + before - 0.5,
+                                     y * result.stride + before - 0.5, 1, 1)
+            self.core_box.set_bounds(before - 0.5, before - 0.5, core, core)
+            self.step_html.value = result.zero_insertion_text()
+        for artist in self._result_artists:
+            artist.set_visible(True)
+        self.problem_text.set_text("")
+        self.size_html.value = f"{result.size_text()} &nbsp; <code>{result.pytorch_call()}</code>"
+        self.checkerboard_html.value = f"Checkerboard: {result.checkerboard_text()}"
+        self.figure_panel.redraw()
+
+    def _show_problem(self, message: str) -> None:
+        self.result, self.output, self.problem = None, None, message
+        for artist in self._result_artists:
+            artist.set_visible(False)
+        self.problem_text.set_text(textwrap.fill(message, 36))
+        self.size_html.value = f"<span style='color:#b2182b'>⚠ {message}</span>"
+        self.step_html.value = ""
+        self.checkerboard_html.value = ""
+        self.figure_panel.redraw()
