@@ -24,6 +24,7 @@ arguments (one tile or kernel is an ``(n, n)`` or ``(r, r)`` array), so ``transf
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from functools import lru_cache
 
@@ -50,7 +51,7 @@ WINOGRAD_TILES = (2, 4, 6)
 
 _KERNEL = 3
 
-Poly = list[Fraction]
+Exact = tuple[tuple[Fraction, ...], ...]
 
 
 def interpolation_points(count: int) -> list[Fraction]:
@@ -70,7 +71,7 @@ def interpolation_points(count: int) -> list[Fraction]:
     return points[:count]
 
 
-def _product_of_roots(roots: list[Fraction]) -> Poly:
+def _product_of_roots(roots: list[Fraction]) -> list[Fraction]:
     """Coefficients (constant term first) of ``prod_l (x - roots[l])``."""
     coefficients = [Fraction(1)]
     for root in roots:
@@ -81,7 +82,7 @@ def _product_of_roots(roots: list[Fraction]) -> Poly:
 
 
 @lru_cache(maxsize=32)
-def _exact_matrices(m: int, r: int) -> tuple[tuple[tuple[Fraction, ...], ...], ...]:
+def _exact_matrices(m: int, r: int) -> tuple[Exact, Exact, Exact]:
     """``(B^T, G, A^T)`` of F(m, r) as exact fractions (see :func:`winograd_matrices`)."""
     n = m + r - 1
     points = interpolation_points(n - 1)
@@ -90,14 +91,12 @@ def _exact_matrices(m: int, r: int) -> tuple[tuple[tuple[Fraction, ...], ...], .
     at = [[Fraction(0)] * n for _ in range(m)]
     for row, a in enumerate(points):
         others = [b for b in points if b != a]
-        scale = Fraction(1)
-        for b in others:
-            scale *= a - b
+        scale = math.prod((a - b for b in others), start=Fraction(1))  # N_j
         bt[row] = [*_product_of_roots(others), Fraction(0)]
         g[row] = [a**i / scale for i in range(r)]
         for i in range(m):
             at[i][row] = a**i
-    bt[n - 1] = _product_of_roots(points)  # the point at infinity: leading coefficients
+    bt[n - 1] = _product_of_roots(points)  # the point at infinity
     g[n - 1][r - 1] = Fraction(1)
     at[m - 1][n - 1] = Fraction(1)
     if points and bt[0][0] < 0:  # sign normalisation of the paper: B^T[0, 0] > 0
@@ -106,14 +105,17 @@ def _exact_matrices(m: int, r: int) -> tuple[tuple[tuple[Fraction, ...], ...], .
         bt[n - 1] = [-v for v in bt[n - 1]]
         for i in range(m):
             at[i][n - 1] = -at[i][n - 1]
-    return tuple(tuple(tuple(row) for row in matrix) for matrix in (bt, g, at))
+    bt_exact, g_exact, at_exact = (tuple(map(tuple, matrix)) for matrix in (bt, g, at))
+    return bt_exact, g_exact, at_exact
 
 
 def winograd_matrices(m: int, r: int = 3) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Transform matrices ``(B^T, G, A^T)`` of Winograd's minimal filtering F(m, r).
 
     For every input tile ``d`` of length ``n = m + r - 1`` and filter ``g`` of length ``r``,
-    ``A^T @ ((G @ g) * (B^T @ d))[i] = sum_k d[i + k] g[k]`` (valid cross-correlation).
+    ``A^T @ ((G @ g) * (B^T @ d))[i] = sum_k d[i + k] g[k]`` (valid cross-correlation);
+    in 2-D, ``Y = A^T [(G g G^T) * (B^T d B)] A`` on an ``n x n`` tile (the returned arrays
+    already are the transposes ``B^T`` and ``A^T``: do not transpose them again).
 
     Toom-Cook construction (Lavin & Gray, section 4) from the finite points
     ``a_0..a_{n-2}`` of :func:`interpolation_points` plus the point at infinity: with
