@@ -97,6 +97,8 @@ class SmallCNN(nn.Module):
 def _as_tensors(images: object, labels: object) -> tuple[torch.Tensor, torch.Tensor]:
     """Validate an image batch and its labels; return a float and an int64 CPU tensor."""
     image_array = as_array(images, "images", ndim=4, layout="(N, C, H, W)")
+    if image_array.shape[0] == 0:
+        raise ValueError("images must hold at least one image (N >= 1), got N = 0")
     label_array = np.asarray(labels.detach().cpu() if hasattr(labels, "detach") else labels)
     if label_array.dtype.kind not in "iu":
         raise TypeError(f"labels must be an integer array, got dtype {label_array.dtype}")
@@ -105,7 +107,7 @@ def _as_tensors(images: object, labels: object) -> tuple[torch.Tensor, torch.Ten
             f"labels must have shape (N,) = ({image_array.shape[0]},) to match images, "
             f"got {label_array.shape}"
         )
-    if label_array.size and label_array.min() < 0:
+    if label_array.min() < 0:
         raise ValueError(f"labels must be class indices >= 0, got {label_array.min()}")
     return (
         torch.as_tensor(image_array),
@@ -165,7 +167,7 @@ def train(
     recomputed as plain averages over one pass of the training images with the final
     weights (``torch.optim.swa_utils.update_bn``): the exponential averages gathered
     while the weights were still moving lag behind them, which makes eval-mode accuracy
-    of short runs much worse than training accuracy. The model is returned in eval mode.
+    of short runs much worse than training accuracy. The model is left in eval mode.
 
     Each epoch visits the images once in an order drawn from a ``torch.Generator``
     seeded with ``seed``; stochastic layers (dropout) draw from the global torch RNG,
@@ -188,7 +190,7 @@ def train(
     lr
         Adam learning rate (> 0).
     seed
-        Seed of the shuffling order (>= 0).
+        Seed of the shuffling order and of the torch RNG during training (>= 0).
     progress
         Print one line per epoch: mean loss, training accuracy (on the batches as they
         were seen, in train mode) and seconds elapsed since the start.
@@ -254,7 +256,7 @@ def accuracy(model: nn.Module, images: object, labels: object, batch_size: int =
         for xb, yb in zip(x.split(batch_size), y.split(batch_size), strict=True):
             logits = model(xb.to(**like))
             correct += int((logits.argmax(1).cpu() == yb).sum())
-    return correct / max(len(y), 1)
+    return correct / len(y)
 
 
 def fuse_conv_bn(conv: nn.Conv2d, bn: nn.BatchNorm2d) -> nn.Conv2d:

@@ -134,6 +134,7 @@ def test_accuracy_uses_eval_mode_and_restores_the_mode():
     ("kwargs", "error", "name"),
     [
         ({"images": np.zeros((4, 12, 12))}, ValueError, "images"),
+        ({"images": np.zeros((0, 1, 12, 12))}, ValueError, "images must hold at least one"),
         ({"labels": np.zeros(4)}, TypeError, "labels"),
         ({"labels": np.zeros(3, dtype=int)}, ValueError, "labels"),
         ({"labels": -np.ones(4, dtype=int)}, ValueError, "labels"),
