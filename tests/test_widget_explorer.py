@@ -1,0 +1,461 @@
+"""ConvExplorer: the model against torch, and the view through its controls (headless)."""
+
+import itertools
+import re
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from matplotlib.backend_bases import MouseEvent
+
+from convlessons.arithmetic import conv_output_size
+from convlessons.data import make_pattern
+from convlessons.kernels import KERNELS
+from convlessons.widgets._controls import CUSTOM
+from convlessons.widgets._grid import format_number
+from convlessons.widgets.explorer import (
+    MODES,
+    PADDING_MODES,
+    ConvExplorer,
+    Exploration,
+    explore,
+    pad_image,
+    size_formulas,
+)
+
+TORCH_PAD = {
+    "zeros": "constant",
+    "reflect": "reflect",
+    "replicate": "replicate",
+    "circular": "circular",
+}
+values = st.floats(-4, 4, allow_nan=False, width=64)
+
+
+def torch_conv(
+    image, kernel, stride=1, padding=0, dilation=1, padding_mode="zeros", mode="cross-correlation"
+):
+    """The oracle: F.pad (torch's padding modes) then F.conv2d, in float64."""
+    x = torch.tensor(np.array(image, dtype=np.float64))[None, None]
+    w = torch.tensor(np.array(kernel, dtype=np.float64))[None, None]
+    if mode == "convolution":
+        w = w.flip(-1, -2)
+    x = F.pad(x, (padding,) * 4, mode=TORCH_PAD[padding_mode])
+    return F.conv2d(x, w, stride=stride, dilation=dilation)[0, 0].numpy()
+
+
+@st.composite
+def settings_(draw):
+    image = draw(
+        arrays(np.float64, st.tuples(st.integers(1, 9), st.integers(1, 9)), elements=values)
+    )
+    kernel = draw(
+        arrays(np.float64, st.tuples(st.integers(1, 4), st.integers(1, 4)), elements=values)
+    )
+    geometry = {
+        "stride": draw(st.integers(1, 4)),
+        "padding": draw(st.integers(0, 3)),
+        "dilation": draw(st.integers(1, 3)),
+        "padding_mode": draw(st.sampled_from(PADDING_MODES)),
+        "mode": draw(st.sampled_from(MODES)),
+    }
+    return image, kernel, geometry
+
+
+# -- model -------------------------------------------------------------------------------
+
+
+@settings(max_examples=150)
+@given(settings_())
+def test_explore_equals_torch_or_refuses_when_torch_does(case):
+    image, kernel, geometry = case
+    try:
+        expected = torch_conv(image, kernel, **geometry)
+    except RuntimeError:
+        with pytest.raises(ValueError, match="padding|kernel_size"):
+            explore(image, kernel, **geometry)
+        return
+    result = explore(image, kernel, **geometry)
+    assert result.output.shape == expected.shape
+    np.testing.assert_allclose(result.output, expected, rtol=1e-12, atol=1e-12)
+
+
+@settings(max_examples=60)
+@given(settings_())
+def test_every_output_is_the_sum_over_its_window(case):
+    image, kernel, geometry = case
+    try:
+        result = explore(image, kernel, **geometry)
+    except ValueError:
+        return
+    s, p, d = geometry["stride"], geometry["padding"], geometry["dilation"]
+    rows, cols = result.output.shape
+    for position in range(rows * cols):
+        row, col = result.cell(position)
+        assert (row, col) == divmod(position, cols)
+        window_rows, window_cols = result.window(row, col)
+        np.testing.assert_array_equal(window_rows, row * s + d * np.arange(kernel.shape[0]) - p)
+        np.testing.assert_array_equal(window_cols, col * s + d * np.arange(kernel.shape[1]) - p)
+        total = np.sum(result.weight * result.window_values(row, col))
+        np.testing.assert_allclose(total, result.output[row, col], rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("padding_mode", PADDING_MODES)
+def test_pad_image_equals_torch_pad(padding_mode):
+    image = np.arange(12.0).reshape(3, 4)
+    for padding in range(3 if padding_mode == "reflect" else 4):
+        expected = F.pad(
+            torch.tensor(image)[None, None], (padding,) * 4, mode=TORCH_PAD[padding_mode]
+        )[0, 0].numpy()
+        np.testing.assert_array_equal(pad_image(image, padding, padding_mode), expected)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (
+            lambda: pad_image(np.ones((3, 4)), 3, "reflect"),
+            ValueError,
+            "padding must be < 3 (the smallest input side) with padding_mode 'reflect'",
+        ),
+        (
+            lambda: pad_image(np.ones((3, 4)), 4, "circular"),
+            ValueError,
+            "padding must be <= 3 (the smallest input side) with padding_mode 'circular'",
+        ),
+        (lambda: pad_image(np.ones((3, 4)), -1), ValueError, "padding must be an int >= 0"),
+        (
+            lambda: pad_image(np.ones((3, 4)), 1, "mirror"),
+            ValueError,
+            "padding_mode must be one of",
+        ),
+        (lambda: pad_image(np.ones(3), 1), ValueError, "image must have 2 dimensions"),
+        (
+            lambda: explore(np.ones((5, 5)), np.ones((3, 3)), mode="flip"),
+            ValueError,
+            "mode must be one of",
+        ),
+        (lambda: explore(np.ones((5, 5)), np.ones((3, 3)), stride=0), ValueError, "stride"),
+        (lambda: explore(np.ones((5, 5)), np.ones((3, 3)), dilation=0), ValueError, "dilation"),
+        (lambda: explore(np.ones((5, 5)), np.ones(3)), ValueError, "kernel must have 2 dimensions"),
+        (
+            lambda: explore(np.ones((5, 5)), np.ones((5, 5)), dilation=3),
+            ValueError,
+            "kernel_size 5 with dilation 3 spans 13 pixels",
+        ),
+        (
+            lambda: explore(np.ones((5, 5)), np.ones((3, 3))).cell(9),
+            ValueError,
+            "position must be < 9",
+        ),
+        (
+            lambda: explore(np.ones((5, 5)), np.ones((3, 3))).cell(-1),
+            ValueError,
+            "position must be an int >= 0",
+        ),
+        (
+            lambda: explore(np.ones((5, 5)), np.ones((3, 3))).window(3, 0),
+            ValueError,
+            "(row, col) must be inside the 3 × 3 output, got (3, 0)",
+        ),
+    ],
+)
+def test_model_error_messages_name_the_parameter(call, error, message):
+    with pytest.raises(error) as info:
+        call()
+    assert message in str(info.value)
+
+
+def test_sum_and_position_texts_worked_example():
+    image = np.arange(25.0).reshape(5, 5)
+    result = explore(image, [[1, 0], [0, -1]], stride=2, padding=1)
+    # output (1, 0): window rows 1..2, cols -1..0 (col -1 is padding)
+    assert result.sum_text(1, 0) == "(1×0) + (0×5) + (0×0) + (-1×10) = -10"
+    assert result.position_text(1, 0) == (
+        "output (1, 0) ← window at rows 1–2, cols -1 to 0 (partly in the zeros padding)"
+    )
+    dilated = explore(image, np.ones((2, 2)), dilation=2)
+    assert dilated.position_text(0, 1) == (
+        "output (0, 1) ← window at rows 0–2 (every 2nd pixel), cols 1–3 (every 2nd pixel)"
+    )
+
+
+def test_torch_call_text_and_check():
+    image = make_pattern("square", 7)
+    result = explore(image, KERNELS["sobel_x"], stride=2, padding=1)
+    code, agrees = result.torch_call()
+    assert "F.conv2d(x, w, stride=2, padding=1, dilation=1)  # → torch.Size([1, 1, 4, 4])" in code
+    assert agrees
+    reflect = explore(
+        image, KERNELS["sobel_x"], stride=2, padding=1, padding_mode="reflect", mode="convolution"
+    )
+    code, agrees = reflect.torch_call()
+    assert (
+        "F.conv2d(F.pad(x, (1, 1, 1, 1), mode='reflect'), w.flip(-1, -2), stride=2, "
+        "dilation=1)  # → torch.Size([1, 1, 4, 4])"
+    ) in code
+    assert agrees
+    # the check can fail: a wrong output is caught
+    fields = {**vars(result), "output": result.output + 1e-3}
+    assert not Exploration(**fields).torch_call()[1]
+
+
+def test_size_formulas_substitute_the_numbers():
+    text = size_formulas((7, 7), (3, 3), stride=2, padding=1, dilation=1)
+    assert "⌊(7 + 2·1 − 1·(3−1) − 1)/2⌋ + 1 = <b>4</b>" in text
+    assert "receptive field of one output unit: d(k−1) + 1 = 1·(3−1) + 1 = <b>3</b>" in text
+    assert "input span of a whole output row" in text and "(4 − 1)·2 = <b>9</b>" in text
+    seed = size_formulas((7, 7), (3, 3), stride=1, padding=0, dilation=1)
+    assert "= <b>5</b>" in seed and "= <b>7</b> padded pixels" in seed  # the seed's "7"
+    both = size_formulas((5, 8), (3, 1), stride=1, padding=0, dilation=2)
+    assert "<b>height</b>" in both and "<b>width</b>" in both
+    assert "⌊(5 + 2·0 − 2·(3−1) − 1)/1⌋ + 1 = <b>1</b>" in both
+    assert "⌊(8 + 2·0 − 2·(1−1) − 1)/1⌋ + 1 = <b>8</b>" in both
+    impossible = size_formulas((5, 5), (5, 5), stride=1, padding=0, dilation=3)
+    assert "less than 1: no output" in impossible and "input span" not in impossible
+
+
+# -- view --------------------------------------------------------------------------------
+
+
+def artist_counts(explorer):
+    figure = explorer.figure_panel.figure
+    return [len(figure.axes)] + [
+        (len(ax.images), len(ax.patches), len(ax.collections), len(ax.texts), len(ax.lines))
+        for ax in figure.axes
+    ]
+
+
+def test_view_output_matches_torch_for_the_controls():
+    explorer = ConvExplorer(stride=2, padding=1)
+    image = make_pattern("vertical_edge", 7)
+    np.testing.assert_allclose(
+        explorer.output, torch_conv(image, KERNELS["edge"], 2, 1), atol=1e-12
+    )
+    explorer.pattern.value = "checkerboard"
+    explorer.size.value = 9
+    explorer.kernel.preset.value = "sobel_y"
+    explorer.dilation.value = 2
+    explorer.padding_mode.value = "circular"
+    expected = torch_conv(make_pattern("checkerboard", 9), KERNELS["sobel_y"], 2, 1, 2, "circular")
+    np.testing.assert_allclose(explorer.output, expected, atol=1e-12)
+    np.testing.assert_allclose(explorer.output_grid.values, expected, atol=1e-12)
+    assert explorer.problem == ""
+    assert "✓" in explorer.torch_html.value
+    assert "mode='circular'" in explorer.torch_html.value
+
+
+def test_highlights_follow_the_position():
+    explorer = ConvExplorer(kernel="sobel_x", stride=2, padding=1, dilation=2)
+    assert explorer.output.shape == (3, 3)  # ⌊(7 + 2 − 4 − 1)/2⌋ + 1
+    explorer.position.value = 5  # output (1, 2)
+    assert explorer.window_box.get_bbox().bounds == (2.5, 0.5, 5.0, 5.0)  # rows 1–5, cols 3–7
+    assert explorer.output_box.get_bbox().bounds == (1.5, 0.5, 1.0, 1.0)
+    centres = np.array([path.vertices[:4].mean(axis=0) for path in explorer.taps.get_paths()])
+    expected = [(c, r) for r in (1, 3, 5) for c in (3, 5, 7)]  # (x, y) of the 9 dilated taps
+    np.testing.assert_allclose(centres, expected)
+    assert explorer.position_label.value.startswith("output (1, 2) ← window at rows 1–5")
+    final = explorer.sum_html.value.rsplit("= ", 1)[1].removesuffix("</code>")
+    assert final == format_number(explorer.output[1, 2])
+    assert explorer.window_box.get_visible() and explorer.output_box.get_visible()
+
+
+def test_sum_text_matches_each_output_cell():
+    explorer = ConvExplorer(kernel="gaussian_blur", pattern="digit", size=8, padding=1)
+    for position in range(explorer.output.size):
+        explorer.position.value = position
+        row, col = divmod(position, explorer.output.shape[1])
+        terms = re.findall(r"\((-?[\d.e+-]+)×(-?[\d.e+-]+)\)", explorer.sum_html.value)
+        assert len(terms) == 9
+        final = explorer.sum_html.value.rsplit("= ", 1)[1].removesuffix("</code>")
+        assert final == format_number(explorer.output[row, col])
+
+
+def test_step_buttons_play_and_clamping():
+    explorer = ConvExplorer()
+    explorer.next.click()
+    explorer.next.click()
+    assert explorer.position.value == 2
+    explorer.previous.click()
+    assert explorer.position.value == 1
+    explorer.play.value = 7
+    assert explorer.position.value == 7
+    assert explorer.play.max == explorer.position.max == explorer.output.size - 1 == 24
+    explorer.position.value = 24
+    explorer.next.click()
+    assert explorer.position.value == 24
+    explorer.stride.value = 3  # 2 × 2 outputs: the position is clamped to the last one
+    assert explorer.position.value == explorer.play.max == 3
+    assert explorer.output_box.get_bbox().bounds == (0.5, 0.5, 1.0, 1.0)
+
+
+def test_clicking_an_output_cell_moves_the_position():
+    explorer = ConvExplorer(size=9)
+    explorer.select_output_cell(2, 4)
+    assert explorer.position.value == 2 * 7 + 4
+    explorer.select_output_cell(9, 0)  # outside: ignored
+    assert explorer.position.value == 18
+    # a real click event through the canvas, at the centre of output cell (5, 1)
+    canvas = explorer.figure_panel.canvas
+    explorer.figure_panel.render()
+    x, y = explorer.output_axes.transData.transform((1, 5))
+    canvas.callbacks.process(
+        "button_press_event", MouseEvent("button_press_event", canvas, x, y, button=1)
+    )
+    assert explorer.position.value == 5 * 7 + 1
+    x, y = explorer.input_axes.transData.transform((0, 0))  # clicks elsewhere do nothing
+    canvas.callbacks.process(
+        "button_press_event", MouseEvent("button_press_event", canvas, x, y, button=1)
+    )
+    assert explorer.position.value == 36
+
+
+def test_convolution_mode_flips_the_kernel():
+    explorer = ConvExplorer(kernel="sobel_x", padding=1)
+    correlation = explorer.output.copy()
+    assert "same output" not in explorer.mode_html.value
+    explorer.mode.value = "convolution"
+    image = make_pattern("vertical_edge", 7)
+    np.testing.assert_allclose(
+        explorer.output, torch_conv(image, KERNELS["sobel_x"][::-1, ::-1], padding=1), atol=1e-12
+    )
+    np.testing.assert_array_equal(explorer.output, -correlation)  # sobel_x is antisymmetric
+    np.testing.assert_array_equal(explorer.kernel_grid.values, KERNELS["sobel_x"][::-1, ::-1])
+    assert "flipped" in explorer.kernel_axes.title.get_text()
+    largest = format_number(np.abs(2 * correlation).max())
+    assert f"differ by up to {largest}" in explorer.mode_html.value
+    assert "w.flip(-1, -2)" in explorer.torch_html.value and "✓" in explorer.torch_html.value
+    explorer.kernel.preset.value = "edge"  # symmetric under a 180° rotation
+    assert "same output" in explorer.mode_html.value
+
+
+def test_custom_kernel_text_and_custom_image():
+    image = np.arange(20.0).reshape(4, 5) / 20
+    explorer = ConvExplorer(image=image, kernel=np.array([[1.0, -1.0]]))
+    assert explorer.pattern.value == "custom" and explorer.size.disabled
+    np.testing.assert_allclose(explorer.output, torch_conv(image, [[1, -1]]), atol=1e-12)
+    explorer.kernel.custom.value = "1/2 0; 0 -1/2; 1 1"
+    np.testing.assert_allclose(
+        explorer.output, torch_conv(image, [[0.5, 0], [0, -0.5], [1, 1]]), atol=1e-12
+    )
+    explorer.kernel.custom.value = "1 2; 3"  # a typo keeps the last valid kernel
+    assert explorer.kernel.error == "row 2 has 1 values, expected 2"
+    assert explorer.output.shape == (2, 4)
+    explorer.kernel.preset.value = "identity"
+    explorer.pattern.value = "square"
+    assert not explorer.size.disabled and explorer.output.shape == (5, 5)
+    assert explorer.kernel.preset.value != CUSTOM
+
+
+def test_impossible_settings_show_a_message_and_recover():
+    explorer = ConvExplorer(kernel="gaussian_blur_5x5", size=5)
+    images = len(explorer.output_axes.images)
+    explorer.dilation.value = 3
+    assert explorer.output is None
+    assert "kernel_size 5 with dilation 3 spans 13 pixels" in explorer.problem
+    assert "padded input size 5" in explorer.problem
+    assert explorer.problem_text.get_visible()
+    assert "dilation 3" in explorer.problem_text.get_text().replace("\n", " ")
+    assert not explorer.output_grid.image.get_visible()
+    assert not explorer.window_box.get_visible() and not explorer.taps.get_visible()
+    assert "less than 1: no output" in explorer.formula_html.value
+    explorer.position.value = 0  # stepping with no output is harmless
+    explorer.padding.value = 3  # 5 + 6 = 11 < 13: still impossible
+    assert explorer.output is None
+    explorer.dilation.value = 2  # 9 <= 11
+    assert explorer.problem == "" and explorer.output.shape == (3, 3)
+    assert explorer.output_grid.image.get_visible() and not explorer.problem_text.get_visible()
+    assert len(explorer.output_axes.images) == images
+
+    tiny = ConvExplorer(image=np.ones((3, 3)), kernel="identity", padding=3, padding_mode="reflect")
+    assert tiny.output is None
+    assert "padding must be < 3" in tiny.problem and "reflect" in tiny.problem
+    tiny.padding_mode.value = "circular"
+    assert tiny.output is not None and tiny.output.shape == (7, 7)
+
+
+@pytest.mark.parametrize(
+    ("image", "size", "kernel"),
+    [(None, 5, "gaussian_blur_5x5"), (None, 12, "sharpen"),
+     (np.linspace(0, 1, 6).reshape(2, 3), 7, np.array([[1.0, -1.0]]))],
+)
+def test_every_slider_combination_gives_an_output_or_a_message(image, size, kernel):
+    explorer = ConvExplorer(image=image, size=size, kernel=kernel)
+    before = artist_counts(explorer)
+    height, width = explorer._image().shape
+    k_h, k_w = explorer.kernel.value.shape
+    for mode, stride, padding, dilation in itertools.product(
+        PADDING_MODES, range(1, 5), range(4), range(1, 4)
+    ):
+        explorer.padding_mode.value = mode
+        explorer.stride.value = stride
+        explorer.padding.value = padding
+        explorer.dilation.value = dilation
+        assert (explorer.output is None) != (explorer.problem == "")
+        if explorer.output is not None:
+            assert explorer.output.shape == (
+                conv_output_size(height, k_h, stride, padding, dilation),
+                conv_output_size(width, k_w, stride, padding, dilation),
+            )
+            assert 0 <= explorer.position.value <= explorer.position.max == explorer.output.size - 1
+    assert artist_counts(explorer) == before
+
+
+def test_controls_do_not_create_artists_and_the_figure_renders():
+    explorer = ConvExplorer()
+    before = artist_counts(explorer)
+    for name, value in [
+        ("stride", 2),
+        ("padding", 3),
+        ("dilation", 2),
+        ("position", 4),
+        ("padding_mode", "replicate"),
+        ("mode", "convolution"),
+        ("size", 11),
+        ("pattern", "digit"),
+        ("dilation", 3),
+        ("size", 5),
+    ]:
+        getattr(explorer, name).value = value
+        explorer.figure_panel.render()
+    explorer.kernel.preset.value = "gaussian_blur_5x5"
+    explorer.figure_panel.render()
+    assert artist_counts(explorer) == before
+
+
+def test_css_classes_and_panels():
+    explorer = ConvExplorer()
+    assert "convlessons-explorer" in explorer._dom_classes
+    assert "convlessons-figure" in explorer.figure_panel.canvas._dom_classes
+    assert "convlessons-formula" in explorer.formula_html._dom_classes
+    assert "convlessons-position" in explorer.position_label._dom_classes
+    assert explorer.figure_panel.canvas._data_url.startswith("data:image/png;base64,")
+    for name in ("stride", "padding", "dilation", "position"):
+        assert getattr(explorer, name).description == name
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"stride": 5}, ValueError, "stride must be an int from 1 to 4, got 5"),
+        ({"padding": -1}, ValueError, "padding must be an int >= 0"),
+        ({"dilation": 4}, ValueError, "dilation must be an int from 1 to 3, got 4"),
+        ({"size": 13}, ValueError, "size must be an int from 5 to 12, got 13"),
+        ({"stride": 1.5}, TypeError, "stride must be an int"),
+        ({"padding_mode": "zero"}, ValueError, "padding_mode must be one of"),
+        ({"mode": "conv"}, ValueError, "mode must be one of"),
+        ({"pattern": "cat"}, ValueError, "pattern must be one of"),
+        ({"kernel": "blur"}, ValueError, "kernel must be one of"),
+        ({"kernel": np.ones((6, 6))}, ValueError, "kernel must be 1–5 × 1–5, got 6 × 6"),
+        ({"image": np.ones((17, 4))}, ValueError, "image must be 1–16 × 1–16 pixels, got 17 × 4"),
+        ({"image": np.ones((2, 2, 2))}, ValueError, "image must have 2 dimensions"),
+    ],
+)
+def test_constructor_errors_name_the_parameter(kwargs, error, message):
+    with pytest.raises(error) as info:
+        ConvExplorer(**kwargs)
+    assert message in str(info.value)
