@@ -114,6 +114,18 @@ def test_bad_arguments_name_the_parameter(kwargs, error, name):
         conv_cost(**({"in_channels": 4, "out_channels": 8, "kernel_size": 3} | kwargs))
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [({"in_channels": 5}, r"in_channels must be one of \(1, 2, 3"),
+     ({"out_channels": True}, "out_channels must be one of"),
+     ({"kernel_size": 9}, "kernel_size must be one of"), ({"size": 50}, "size must be one of"),
+     ({"groups": 3}, "groups must divide"), ({"separable": "no"}, "separable")],
+)
+def test_bad_constructor_arguments_name_the_parameter(kwargs, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        ConvCostExplorer(**kwargs)
+
+
 def _artist_counts(explorer: ConvCostExplorer) -> list[int]:
     fig = explorer.figure_panel.figure
     return [len(fig.axes)] + [len(ax.images) + len(ax.patches) + len(ax.texts)

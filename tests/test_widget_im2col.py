@@ -106,6 +106,17 @@ def test_bad_position_and_example_sizes_name_the_parameter():
             example_arrays(**arguments)
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [({"size": 7}, "size must be an int in 4…6"), ({"channels": 0}, "channels"),
+     ({"kernel_size": 4}, "kernel_size must be an int in 2…3"), ({"stride": 0}, "stride"),
+     ({"padding": 3}, "padding must be an int in 0…2"), ({"seed": -1}, "seed")],
+)
+def test_bad_constructor_arguments_name_the_parameter(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        Im2colViewer(**kwargs)
+
+
 def _artist_counts(viewer: Im2colViewer) -> list[int]:
     fig = viewer.figure_panel.figure
     return [len(fig.axes)] + [len(ax.images) + len(ax.patches) + len(ax.texts)

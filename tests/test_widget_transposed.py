@@ -137,6 +137,18 @@ def test_bad_position_and_example_arguments_name_the_parameter():
             example_arrays(**arguments)
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [({"input_size": 5}, "input_size must be an int in 2…4"), ({"kernel_size": 1}, "kernel_size"),
+     ({"stride": 4}, "stride must be an int in 1…3"), ({"padding": -1}, "padding"),
+     ({"output_padding": 3}, "output_padding must be an int in 0…2"),
+     ({"values": "zeros"}, "values must be one of"), ({"view": "gather"}, "view must be one of")],
+)
+def test_bad_constructor_arguments_name_the_parameter(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        TransposedConvExplorer(**kwargs)
+
+
 def _artist_counts(explorer: TransposedConvExplorer) -> list[int]:
     fig = explorer.figure_panel.figure
     return [len(fig.axes)] + [len(ax.images) + len(ax.patches) + len(ax.texts)

@@ -45,6 +45,14 @@ VALUES = ("random", "ones")
 VIEWS = ("scatter", "zero insertion")
 
 
+def _check_range(value: object, name: str, low: int, high: int) -> int:
+    """A constructor argument for a slider ``low…high`` (ipywidgets would clamp silently)."""
+    number = as_int(value, name, minimum=low)
+    if number > high:
+        raise ValueError(f"{name} must be an int in {low}…{high}, got {number}")
+    return number
+
+
 def example_arrays(input_size: int, kernel_size: int, values: str = "random",
                    seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Input ``(n, n)`` with integers 1…3 and kernel ``(k, k)`` with integers −1…2, or all ones."""
@@ -256,6 +264,14 @@ class TransposedConvExplorer(LessonWidget):
     def __init__(self, input_size: int = 3, kernel_size: int = 3, stride: int = 2,
                  padding: int = 0, output_padding: int = 0, values: str = "random",
                  view: str = "scatter", seed: int = 0) -> None:
+        input_size = _check_range(input_size, "input_size", 2, 4)
+        kernel_size = _check_range(kernel_size, "kernel_size", 2, 4)
+        stride = _check_range(stride, "stride", 1, 3)
+        padding = _check_range(padding, "padding", 0, 2)
+        output_padding = _check_range(output_padding, "output_padding", 0, 2)
+        example_arrays(input_size, kernel_size, values)  # checks values
+        if view not in VIEWS:
+            raise ValueError(f"view must be one of {VIEWS}, got {view!r}")
         self.seed = as_int(seed, "seed", minimum=0)
         self.input_size = widgets.IntSlider(value=input_size, min=2, max=4,
                                             description="input_size")
@@ -288,7 +304,8 @@ class TransposedConvExplorer(LessonWidget):
         self.figure_panel.store_static_image()
 
     def _build_figure(self) -> None:
-        self.figure_panel = FigurePanel(figsize=(8, 6), css_class="convlessons-transposed-figure")
+        self.figure_panel = FigurePanel(figsize=(7.5, 5.6),
+                                        css_class="convlessons-transposed-figure")
         fig = self.figure_panel.figure
         grid = GridSpec(2, 6, figure=fig, height_ratios=[1, 1.6], left=0.03, right=0.97,
                         top=0.94, bottom=0.02, hspace=0.2, wspace=0.5)
