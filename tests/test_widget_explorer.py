@@ -25,6 +25,7 @@ from convlessons.widgets.explorer import (
     explore,
     pad_image,
     size_formulas,
+    torch_equivalent,
 )
 
 TORCH_PAD = {
@@ -199,6 +200,8 @@ def test_torch_call_text_and_check():
         "dilation=1)  # → torch.Size([1, 1, 4, 4])"
     ) in code
     assert agrees
+    code, refusal = torch_equivalent(np.ones((5, 5)), KERNELS["edge"], dilation=3)
+    assert code.endswith("dilation=3)  # → RuntimeError") and "kernel size" in refusal.lower()
     # the check can fail: a wrong output is caught
     fields = {**vars(result), "output": result.output + 1e-3}
     assert not Exploration(**fields).torch_call()[1]
@@ -363,6 +366,7 @@ def test_impossible_settings_show_a_message_and_recover():
     assert not explorer.output_grid.image.get_visible()
     assert not explorer.window_box.get_visible() and not explorer.taps.get_visible()
     assert "less than 1: no output" in explorer.formula_html.value
+    assert "✓ torch refuses too" in explorer.torch_html.value
     explorer.position.value = 0  # stepping with no output is harmless
     explorer.padding.value = 3  # 5 + 6 = 11 < 13: still impossible
     assert explorer.output is None
@@ -374,6 +378,8 @@ def test_impossible_settings_show_a_message_and_recover():
     tiny = ConvExplorer(image=np.ones((3, 3)), kernel="identity", padding=3, padding_mode="reflect")
     assert tiny.output is None
     assert "padding must be < 3" in tiny.problem and "reflect" in tiny.problem
+    assert "mode='reflect'" in tiny.torch_html.value
+    assert "✓ torch refuses too: Argument" in tiny.torch_html.value
     tiny.padding_mode.value = "circular"
     assert tiny.output is not None and tiny.output.shape == (7, 7)
 

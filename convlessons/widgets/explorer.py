@@ -15,6 +15,7 @@ against ``F.conv2d`` (after ``F.pad`` for the non-zero modes) in float64.
 
 from __future__ import annotations
 
+import html
 import textwrap
 from dataclasses import dataclass
 
@@ -49,6 +50,8 @@ __all__ = [
     "explore",
     "pad_image",
     "size_formulas",
+    "slid_kernel",
+    "torch_equivalent",
 ]
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
@@ -109,6 +112,13 @@ def pad_image(image: np.ndarray, padding: int, padding_mode: str = "zeros") -> n
     if padding == 0:
         return image
     return np.pad(image, padding, mode=_NUMPY_PAD[padding_mode])
+
+
+def slid_kernel(kernel: np.ndarray, mode: str) -> np.ndarray:
+    """The kernel actually slid over the input: itself for ``'cross-correlation'`` (what
+    ``torch.nn.functional.conv2d`` computes), rotated by 180° for ``'convolution'``."""
+    mode = _check_choice(mode, "mode", MODES)
+    return kernel[::-1, ::-1] if mode == "convolution" else kernel
 
 
 def _span_text(first: int, last: int, step: int) -> str:
@@ -189,36 +199,15 @@ class Exploration:
     def torch_call(self) -> tuple[str, bool]:
         """The equivalent PyTorch call, run on the same arrays, and whether it agrees.
 
-        Returns the copyable code (ending with the shape torch actually returned) and
-        ``True`` when torch's result has the widget's shape and values within 1e-6.
+        Returns the copyable code of :func:`torch_equivalent` and ``True`` when torch's
+        result has the widget's shape and values within 1e-6.
         """
-        weight = "w.flip(-1, -2)" if self.mode == "convolution" else "w"
-        x = torch.tensor(self.image, dtype=torch.float64)[None, None]
-        w = torch.tensor(self.kernel, dtype=torch.float64)[None, None]
-        if self.mode == "convolution":
-            w = w.flip(-1, -2)
-        geometry = f"stride={self.stride}, dilation={self.dilation}"
-        if self.padding_mode == "zeros" or self.padding == 0:
-            call = f"F.conv2d(x, {weight}, stride={self.stride}, padding={self.padding}, " \
-                   f"dilation={self.dilation})"
-            result = F.conv2d(x, w, stride=self.stride, padding=self.padding,
-                              dilation=self.dilation)
-        else:
-            pads = (self.padding,) * 4
-            mode = _TORCH_PAD[self.padding_mode]
-            call = f"F.conv2d(F.pad(x, {pads}, mode={mode!r}), {weight}, {geometry})"
-            result = F.conv2d(F.pad(x, pads, mode=mode), w, stride=self.stride,
-                              dilation=self.dilation)
-        got = result[0, 0].numpy()
-        agrees = got.shape == self.output.shape and bool(
-            np.allclose(got, self.output, rtol=0, atol=1e-6)
-        )
-        code = (
-            "x = torch.tensor(image, dtype=torch.float64)[None, None]"
-            f"  # {tuple(x.shape)}\n"
-            "w = torch.tensor(kernel, dtype=torch.float64)[None, None]"
-            f"  # {tuple(w.shape)}\n"
-            f"{call}  # → {result.shape}"
+        code, result = torch_equivalent(self.image, self.kernel, self.stride, self.padding,
+                                        self.dilation, self.padding_mode, self.mode)
+        agrees = (
+            not isinstance(result, str)
+            and result.shape == self.output.shape
+            and bool(np.allclose(result, self.output, rtol=0, atol=1e-6))
         )
         return code, agrees
 
@@ -232,6 +221,55 @@ class Exploration:
                     "is unchanged by a 180° rotation.")
         return (f"Convolution and cross-correlation differ here: the kernel changes under a "
                 f"180° rotation, and the outputs differ by up to {format_number(largest)}.")
+
+
+def torch_equivalent(
+    image: np.ndarray,
+    kernel: np.ndarray,
+    stride: int = 1,
+    padding: int = 0,
+    dilation: int = 1,
+    padding_mode: str = "zeros",
+    mode: str = "cross-correlation",
+) -> tuple[str, np.ndarray | str]:
+    """The PyTorch call for these settings, ready to copy, and what torch returns for it.
+
+    ``F.conv2d(x, w, stride=s, padding=p, dilation=d)`` for zero padding,
+    ``F.conv2d(F.pad(x, (p, p, p, p), mode=...), w, stride=s, dilation=d)`` for the other
+    modes, with ``w.flip(-1, -2)`` for true convolution. The call runs on the actual
+    arrays (float64); the code ends with the shape torch returned.
+
+    Returns
+    -------
+    tuple
+        The code, and torch's ``(H_out, W_out)`` result, or torch's error message when
+        torch refuses the settings.
+    """
+    weight = "w.flip(-1, -2)" if mode == "convolution" else "w"
+    x = torch.tensor(image, dtype=torch.float64)[None, None]
+    w = torch.tensor(kernel, dtype=torch.float64)[None, None]
+    if mode == "convolution":
+        w = w.flip(-1, -2)
+    code = (
+        f"x = torch.tensor(image, dtype=torch.float64)[None, None]  # {tuple(x.shape)}\n"
+        f"w = torch.tensor(kernel, dtype=torch.float64)[None, None]  # {tuple(w.shape)}\n"
+    )
+    zero_padding = padding_mode == "zeros" or padding == 0
+    pads, torch_mode = (padding,) * 4, _TORCH_PAD[padding_mode]
+    if zero_padding:
+        code += f"F.conv2d(x, {weight}, stride={stride}, padding={padding}, dilation={dilation})"
+    else:
+        code += (f"F.conv2d(F.pad(x, {pads}, mode={torch_mode!r}), {weight}, stride={stride}, "
+                 f"dilation={dilation})")
+    try:
+        if zero_padding:
+            result = F.conv2d(x, w, stride=stride, padding=padding, dilation=dilation)
+        else:
+            result = F.conv2d(F.pad(x, pads, mode=torch_mode), w, stride=stride,
+                              dilation=dilation)
+    except RuntimeError as err:
+        return code + "  # → RuntimeError", str(err).splitlines()[0]
+    return f"{code}  # → {result.shape}", result[0, 0].numpy()
 
 
 def explore(
@@ -257,9 +295,8 @@ def explore(
     """
     image = as_array(image, "image", ndim=2, layout="(H, W)")
     kernel = as_array(kernel, "kernel", ndim=2, layout="(kH, kW)")
-    mode = _check_choice(mode, "mode", MODES)
     padded = pad_image(image, padding, padding_mode)
-    weight = kernel[::-1, ::-1] if mode == "convolution" else kernel
+    weight = slid_kernel(kernel, mode)
     output = conv2d(padded[None, None], weight[None, None], stride=stride, dilation=dilation)
     return Exploration(image, kernel, weight, padded, stride, padding, dilation, padding_mode,
                        mode, output[0, 0])
@@ -432,7 +469,7 @@ class ConvExplorer(LessonWidget):
         self.mode_html = widgets.HTML()
 
     def _build_figure(self) -> None:
-        self.figure_panel = FigurePanel((9.6, 3.8), dpi=80, css_class="convlessons-figure")
+        self.figure_panel = FigurePanel((8.8, 3.4), dpi=80, css_class="convlessons-figure")
         figure = self.figure_panel.figure
         grid = figure.add_gridspec(1, 3, width_ratios=[1, 0.45, 1], left=0.02, right=0.98,
                                    top=0.9, bottom=0.03, wspace=0.12)
@@ -440,6 +477,7 @@ class ConvExplorer(LessonWidget):
             figure.add_subplot(grid[0, i]) for i in range(3)
         )
         self.input_grid = NumberedGrid(self.input_axes, UNSIGNED_CMAP, max_numbered=18)
+        self._input_origin: tuple[int, int] | None = None
         self.padding_ring = PathPatch(Path(np.zeros((1, 2))), facecolor=(0.55, 0.55, 0.55, 0.35),
                                       edgecolor="none", hatch="//", zorder=3)
         self.input_axes.add_patch(self.padding_ring)
@@ -495,8 +533,7 @@ class ConvExplorer(LessonWidget):
         self.exploration, self.output, self.problem = None, None, message
         image = self._image()
         self._draw_input(image, 0)
-        self._draw_kernel(self.kernel.value[::-1, ::-1] if self.mode.value == "convolution"
-                          else self.kernel.value)
+        self._draw_kernel(slid_kernel(self.kernel.value, self.mode.value))
         for artist in (self.output_grid.image, self.output_grid.numbers, self.window_box,
                        self.taps, self.output_box):
             artist.set_visible(False)
@@ -505,25 +542,35 @@ class ConvExplorer(LessonWidget):
         self.problem_text.set_visible(True)
         self.position_label.value = "no output for these settings"
         self.sum_html.value = f"<span style='color:#b2182b'>⚠ {message}</span>"
-        self.torch_html.value = "torch raises an error for these settings too"
+        code, result = torch_equivalent(image, self.kernel.value, self.stride.value,
+                                        self.padding.value, self.dilation.value,
+                                        self.padding_mode.value, self.mode.value)
+        verdict = (f"✓ torch refuses too: {html.escape(result)}" if isinstance(result, str)
+                   else f"✗ torch computes a {result.shape[0]}×{result.shape[1]} output")
+        self.torch_html.value = f"<pre>{code}</pre>{verdict}"
         self.mode_html.value = ""
         self.figure_panel.redraw()
 
     def _draw_input(self, padded: np.ndarray, padding: int) -> None:
+        """Padded input, ring and border; the cells are left alone when nothing changed."""
         height, width = padded.shape[0] - 2 * padding, padded.shape[1] - 2 * padding
-        low, high = min(0.0, float(padded.min())), max(1.0, float(padded.max()))
-        self.input_grid.set_values(padded, limits=(low, high), origin=(-padding, -padding))
-        self.image_border.set_bounds(-0.5, -0.5, width, height)
-        outer = _box(-padding, -padding, height + 2 * padding, width + 2 * padding)
-        inner = _box(0, 0, height, width)
-        vertices = np.concatenate([outer.transform(_SQUARE), inner.transform(_SQUARE[::-1])])
-        self.padding_ring.set_path(Path(vertices, _RING_CODES))
-        self.padding_ring.set_visible(padding > 0)
+        origin = (-padding, -padding)
+        if origin != self._input_origin or not np.array_equal(padded, self.input_grid.values):
+            low, high = min(0.0, float(padded.min())), max(1.0, float(padded.max()))
+            self.input_grid.set_values(padded, limits=(low, high), origin=origin)
+            self._input_origin = origin
+            self.image_border.set_bounds(-0.5, -0.5, width, height)
+            outer = _box(-padding, -padding, height + 2 * padding, width + 2 * padding)
+            inner = _box(0, 0, height, width)
+            vertices = np.concatenate([outer.transform(_SQUARE), inner.transform(_SQUARE[::-1])])
+            self.padding_ring.set_path(Path(vertices, _RING_CODES))
+            self.padding_ring.set_visible(padding > 0)
         mode = f" ({self.padding_mode.value})" if padding else ""
         self.input_axes.title.set_text(f"input {height}×{width} + padding {padding}{mode}")
 
     def _draw_kernel(self, weight: np.ndarray) -> None:
-        self.kernel_grid.set_values(weight)
+        if not np.array_equal(weight, self.kernel_grid.values):
+            self.kernel_grid.set_values(weight)
         flipped = " flipped 180°" if self.mode.value == "convolution" else ""
         self.kernel_axes.title.set_text(f"kernel {weight.shape[0]}×{weight.shape[1]}{flipped}")
 
