@@ -206,6 +206,10 @@ def test_my_conv2d_errors_and_wrong_kinds():
     def returns_text(x, w, stride=1, padding=0):
         return "out"
 
+    def pads_channels_too(x, w, stride=1, padding=0):
+        return learner_conv2d(np.pad(x, padding), w, stride, 0)
+
+    assert "pad only H and W" in check_my_conv2d(pads_channels_too).message
     crash = check_my_conv2d(crashes).message
     assert "IndexError" in crash and "rows and columns" in crash
     assert "return out" in check_my_conv2d(returns_none).message

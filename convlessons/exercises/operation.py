@@ -279,8 +279,14 @@ def _judge_my_conv2d(answer: object, seed: int) -> Verdict:
         try:
             result = function(x.copy(), w.copy(), stride=case.stride, padding=case.padding)
         except Exception as err:  # any error in the learner's code becomes a hint
-            hint = (" An IndexError often means rows and columns are swapped (H vs W) or "
-                    "the padding is missing." if isinstance(err, IndexError) else "")
+            hint = ""
+            if isinstance(err, IndexError):
+                hint = (" An IndexError often means rows and columns are swapped (H vs W) or "
+                        "the padding is missing.")
+            elif "broadcast" in str(err):
+                hint = (" The window and w[k] have different shapes: take all channels, "
+                        "x_pad[:, rows, cols], and pad only H and W: "
+                        "np.pad(x, ((0, 0), (p, p), (p, p))).")
             return wrong(f"Your function raised {type(err).__name__}: {err} (with "
                          f"{case.describe()}).{hint}")
         if result is None:
