@@ -317,8 +317,15 @@ def size_formulas(
       (``arithmetic.input_span``), which the seed lesson wrongly called receptive field.
 
     Height and width get separate lines when their numbers differ.
+
+    Raises
+    ------
+    ValueError, TypeError
+        If ``stride``, ``padding`` or ``dilation`` is out of range (named in the message).
     """
-    s, p, d = stride, padding, dilation
+    s = as_int(stride, "stride", minimum=1)
+    p = as_int(padding, "padding", minimum=0)
+    d = as_int(dilation, "dilation", minimum=1)
     axes = list(zip(("height", "width"), image_shape, kernel_shape, strict=True))
     if image_shape[0] == image_shape[1] and kernel_shape[0] == kernel_shape[1]:
         axes = [("height = width", image_shape[0], kernel_shape[0])]
