@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.collections import PathCollection
 from matplotlib.colors import Normalize
@@ -166,7 +165,7 @@ class NumberedGrid:
 
     def _text_colours(self, flat: np.ndarray, vmin: float, vmax: float) -> np.ndarray:
         """Black on light cells, white on dark ones (relative luminance < 0.45)."""
-        rgba = colormaps[self.image.get_cmap().name](Normalize(vmin, vmax)(flat))
+        rgba = self.image.get_cmap()(Normalize(vmin, vmax)(flat))
         luminance = rgba[:, :3] @ np.array([0.2126, 0.7152, 0.0722])
         dark = luminance < 0.45
         colours = np.zeros((flat.size, 4))

@@ -1,0 +1,172 @@
+"""Widget update latency: one control change → model → artists updated → figure rendered.
+
+For every widget of the course, apply a realistic sequence of control changes (the
+sequence is cycled until at least ``--changes`` updates were timed) and report the
+median and 95th percentile of one update, measured from setting the control's value
+to the end of ``figure_panel.render()`` (the Agg rendering + PNG encoding that ipympl
+does when the front end asks for the new picture). Run: ``python benchmarks/bench_widgets.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Case:
+    """A widget, the control changes to time, and the p95 target in milliseconds."""
+
+    name: str
+    build: Callable[[], object]
+    changes: list[tuple[str, object]]
+    target_ms: float
+
+
+def _set(widget: object, path: str, value: object) -> None:
+    """``_set(explorer, "kernel.preset", "sobel_x")`` sets ``explorer.kernel.preset.value``."""
+    control = widget
+    for name in path.split("."):
+        control = getattr(control, name)
+    control.value = value
+
+
+def _conv_explorer():
+    from convlessons.widgets.explorer import ConvExplorer
+
+    return ConvExplorer()
+
+
+def _im2col_viewer():
+    from convlessons.widgets.im2col import Im2colViewer
+
+    return Im2colViewer()
+
+
+def _cost_explorer():
+    from convlessons.widgets.cost import ConvCostExplorer
+
+    return ConvCostExplorer()
+
+
+def _transposed_explorer():
+    from convlessons.widgets.transposed import TransposedConvExplorer
+
+    return TransposedConvExplorer()
+
+
+def _kernel_playground():
+    from convlessons.widgets.playground import KernelPlayground
+
+    return KernelPlayground()
+
+
+def _receptive_field_explorer():
+    from convlessons.widgets.receptive_field import ReceptiveFieldExplorer
+
+    return ReceptiveFieldExplorer()
+
+
+def _feature_map_viewer():
+    import torch
+
+    from convlessons.data import make_shapes_dataset
+    from convlessons.models import SmallCNN
+    from convlessons.widgets.feature_maps import FeatureMapViewer
+
+    torch.manual_seed(0)
+    images, _ = make_shapes_dataset(1, seed=0)
+    return FeatureMapViewer(SmallCNN().eval(), images[0])
+
+
+CASES = [
+    Case("ConvExplorer", _conv_explorer, [
+        ("stride", 2), ("padding", 1), ("position", 3), ("dilation", 2), ("stride", 1),
+        ("position", 5), ("padding", 0), ("dilation", 1), ("padding_mode", "reflect"),
+        ("padding", 2), ("padding_mode", "zeros"), ("padding", 0), ("kernel.preset", "sobel_x"),
+        ("mode", "convolution"), ("mode", "cross-correlation"), ("kernel.preset", "edge"),
+        ("size", 10), ("position", 20), ("size", 7), ("pattern", "checkerboard"),
+        ("pattern", "vertical_edge"),
+    ], 50),
+    Case("KernelPlayground (512×512)", _kernel_playground, [], 150),
+    Case("ReceptiveFieldExplorer", _receptive_field_explorer, [], 100),
+    Case("TransposedConvExplorer", _transposed_explorer, [
+        *[("position", i) for i in range(9)], ("stride", 1), ("stride", 3), ("stride", 2),
+        ("padding", 1), ("output_padding", 1), ("output_padding", 0), ("padding", 0),
+        ("kernel_size", 4), ("kernel_size", 3), ("input_size", 4), ("input_size", 3),
+        ("values", "ones"), ("values", "random"), ("view", "zero insertion"), ("position", 2),
+        ("view", "scatter"),
+    ], 100),
+    Case("Im2colViewer", _im2col_viewer, [
+        *[("position", i) for i in range(9)], ("stride", 2), ("padding", 1), ("position", 3),
+        ("stride", 1), ("size", 6), ("kernel_size", 2), ("channels", 1), ("padding", 2),
+        ("channels", 2), ("size", 4), ("padding", 0), ("kernel_size", 3), ("size", 5),
+    ], 100),
+    Case("ConvCostExplorer", _cost_explorer, [
+        ("kernel_size", 5), ("kernel_size", 3), ("groups", 4), ("groups", 64),
+        ("separable", True), ("separable", False), ("groups", 1), ("in_channels", 32),
+        ("out_channels", 32), ("groups", 32), ("groups", 1), ("size", 112), ("size", 56),
+        ("bias", True), ("bias", False), ("in_channels", 64), ("out_channels", 128),
+        ("kernel_size", 7), ("kernel_size", 3),
+    ], 100),
+    Case("FeatureMapViewer", _feature_map_viewer, [], 100),
+]
+
+
+def time_updates(case: Case, changes: int) -> np.ndarray:
+    """Seconds per update for ``changes`` updates (after one untimed warm-up pass)."""
+    widget = case.build()
+    panel = widget.figure_panel
+    # As in JupyterLab: once the front end is connected, ipympl stops re-encoding a second
+    # PNG for the saved widget state on every draw (it sends only the picture itself).
+    panel.canvas.syncing_data_url = False
+    sequence = case.changes
+    for path, value in sequence:  # warm-up: caches, first-use imports
+        _set(widget, path, value)
+        panel.render()
+    seconds = []
+    while len(seconds) < changes:
+        for path, value in sequence:
+            start = time.perf_counter()
+            _set(widget, path, value)
+            panel.render()
+            seconds.append(time.perf_counter() - start)
+    return np.array(seconds)
+
+
+def widget_table(changes: int = 40) -> list[dict]:
+    """One row per widget: name, number of updates, median and p95 in ms, target."""
+    rows = []
+    for case in CASES:
+        if not case.changes:
+            continue
+        seconds = time_updates(case, changes) * 1e3
+        rows.append({"widget": case.name, "updates": len(seconds),
+                     "median_ms": float(np.median(seconds)),
+                     "p95_ms": float(np.percentile(seconds, 95)), "target_ms": case.target_ms})
+    return rows
+
+
+def format_table(rows: list[dict]) -> str:
+    lines = [f"{'widget':<28}{'updates':>8}{'median ms':>11}{'p95 ms':>9}{'target p95':>12}"]
+    for row in rows:
+        verdict = "ok" if row["p95_ms"] <= row["target_ms"] else "SLOW"
+        lines.append(f"{row['widget']:<28}{row['updates']:>8}{row['median_ms']:>11.1f}"
+                     f"{row['p95_ms']:>9.1f}{row['target_ms']:>9.0f} ms  {verdict}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--changes", type=int, default=40, help="updates timed per widget (≥ 30)")
+    args = parser.parse_args()
+    print("Widget update latency (control change → figure rendered)")
+    print(format_table(widget_table(args.changes)))
+
+
+if __name__ == "__main__":
+    main()
