@@ -1,0 +1,72 @@
+"""The course's performance report: the figures a user would compare.
+
+Prints, on this machine:
+
+1. the execution time of every notebook (clean kernel, top to bottom) and of the whole course;
+2. the reference implementations against ``torch.nn.functional.conv2d`` (``bench_reference``);
+3. the widget update latencies, control change → figure rendered (``bench_widgets``);
+4. the latency a person feels in JupyterLab: stride key press → redrawn figure (``bench_browser``).
+
+Run: ``make report`` (or ``.venv/bin/python benchmarks/report.py``).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import bench_reference
+import bench_widgets
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def notebook_times() -> list[tuple[str, float]]:
+    """Seconds to run each notebook on a fresh kernel, as ``pytest --nbval-lax`` does."""
+    times = []
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        notebook = nbformat.read(path, as_version=4)
+        client = NotebookClient(notebook, timeout=600, kernel_name="python3",
+                                resources={"metadata": {"path": str(path.parent)}})
+        start = time.perf_counter()
+        client.execute()
+        times.append((path.name, time.perf_counter() - start))
+    return times
+
+
+def machine() -> str:
+    memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (f"{date.today()}, {os.cpu_count()} cores, {memory_gib:.0f} GiB, "
+            f"{platform.processor() or platform.machine()}, Python {platform.python_version()}")
+
+
+def main() -> None:
+    print(f"convlessons performance report — {machine()}\n")
+
+    print("1. Notebooks (fresh kernel, top to bottom)")
+    times = notebook_times()
+    for name, seconds in times:
+        print(f"   {name:<40}{seconds:>7.1f} s")
+    print(f"   {'whole course':<40}{sum(s for _, s in times):>7.1f} s\n")
+
+    print("2. Reference implementations vs torch")
+    bench_reference.main()
+
+    print("3. Widget updates")
+    print(bench_widgets.format_table(bench_widgets.widget_table()))
+    print()
+
+    print("4. In JupyterLab, in headless chromium")
+    subprocess.run([sys.executable, str(Path(__file__).with_name("bench_browser.py")),
+                    "--presses", "10"], check=True)
+
+
+if __name__ == "__main__":
+    main()
