@@ -11,6 +11,7 @@ View
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 import ipywidgets as widgets
@@ -247,7 +248,8 @@ class FeatureMapViewer(LessonWidget):
         self.filters_title = self.filters_axes.set_title("", fontsize=9)
         self.channel_title = self.channel_axes.set_title("", fontsize=9)
         self.filter_axes.set_title("its filter", fontsize=9)
-        self.problem_text = figure.text(0.5, 0.5, "", ha="center", va="center", wrap=True,
+        self.problem_text = figure.text(0.5, 0.5, "", ha="center", va="center",
+                                        bbox={"facecolor": "white", "edgecolor": "#b2182b"},
                                         fontsize=10, color="#b2182b", visible=False)
         self._result_artists = (self.maps_image, self.filters_image, self.channel_image,
                                 self.maps_outline, self.filters_outline, self.filter_grid.image,
@@ -316,7 +318,7 @@ class FeatureMapViewer(LessonWidget):
             artist.set_visible(False)
         for text in (self.maps_title, self.filters_title, self.channel_title):
             text.set_text("")
-        self.problem_text.set_text(message)
+        self.problem_text.set_text(textwrap.fill(message, 100))
         self.problem_text.set_visible(True)
         self.info.value = ""
         self.output, self.problem = None, message

@@ -14,6 +14,7 @@ Every filtering goes through :func:`convlessons.reference.conv2d` with
 from __future__ import annotations
 
 import math
+import textwrap
 
 import ipywidgets as widgets
 import numpy as np
@@ -198,7 +199,7 @@ class KernelPlayground(LessonWidget):
         self.result_title = self.result_axes.set_title("", fontsize=9)
         self.problem_text = self.result_axes.text(
             0.5, 0.5, "", transform=self.result_axes.transAxes, ha="center", va="center",
-            wrap=True, color="#b2182b", visible=False)
+            bbox={"facecolor": "white", "edgecolor": "#b2182b"}, color="#b2182b", visible=False)
 
     def _update(self) -> None:
         view, color = self.view.value, self.color.value
@@ -253,7 +254,7 @@ class KernelPlayground(LessonWidget):
 
     def _show_problem(self, message: str) -> None:
         self.result_image.set_visible(False)
-        self.problem_text.set_text(message)
+        self.problem_text.set_text(textwrap.fill(message, 50))
         self.problem_text.set_visible(True)
         self.output, self.problem = None, message
         self.figure_panel.redraw()

@@ -17,6 +17,7 @@ depend on the input). Sizes come from :mod:`convlessons.arithmetic`.
 from __future__ import annotations
 
 import functools
+import textwrap
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -495,18 +496,19 @@ class ReceptiveFieldExplorer(LessonWidget):
                                                   label="Gaussian fit")
         (self.erf_line,) = self.profile_axes.plot([], [], "o", color="#56b4e9", markersize=3,
                                                   label="ERF, centre row")
-        self.profile_axes.legend(loc="upper right", fontsize=7, frameon=False)
+        self.legend = self.profile_axes.legend(loc="upper right", fontsize=7, frameon=False)
         self.profile_axes.set_xlabel("input column", fontsize=8)
         self.profile_axes.tick_params(labelsize=7)
         self.profile_axes.set_yticks([0, 1])
         self.profile_axes.xaxis.set_major_locator(MaxNLocator(4, integer=True))
         self.profile_axes.set_ylim(-0.02, 1.3)
         self.profile_title = self.profile_axes.set_title("", fontsize=9)
-        self.problem_text = figure.text(0.5, 0.5, "", ha="center", va="center", wrap=True,
+        self.problem_text = figure.text(0.5, 0.5, "", ha="center", va="center",
+                                        bbox={"facecolor": "white", "edgecolor": "#b2182b"},
                                         fontsize=10, color="#b2182b", visible=False)
         self._result_artists = (self.region_image, self.erf_image, self.region_outline,
                                 self.erf_outline, self.profile_row, self.box_line,
-                                self.fit_line, self.erf_line)
+                                self.fit_line, self.erf_line, self.legend)
 
     # -- update -----------------------------------------------------------------------------
 
@@ -562,7 +564,7 @@ class ReceptiveFieldExplorer(LessonWidget):
         for artist in self._result_artists:
             artist.set_visible(False)
         self.profile_title.set_text("")
-        self.problem_text.set_text(message)
+        self.problem_text.set_text(textwrap.fill(message, 100))
         self.problem_text.set_visible(True)
         self.output, self.problem = None, message
         self.figure_panel.redraw()
