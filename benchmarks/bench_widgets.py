@@ -28,10 +28,11 @@ class Case:
 
 
 def _set(widget: object, path: str, value: object) -> None:
-    """``_set(explorer, "kernel.preset", "sobel_x")`` sets ``explorer.kernel.preset.value``."""
+    """``_set(explorer, "kernel.preset", "sobel_x")`` sets ``explorer.kernel.preset.value``;
+    a number in the path indexes a list (``"rows.1.kernel_size"``)."""
     control = widget
     for name in path.split("."):
-        control = getattr(control, name)
+        control = control[int(name)] if name.isdigit() else getattr(control, name)
     control.value = value
 
 
@@ -92,8 +93,19 @@ CASES = [
         ("size", 10), ("position", 20), ("size", 7), ("pattern", "checkerboard"),
         ("pattern", "vertical_edge"),
     ], 50),
-    Case("KernelPlayground (512×512)", _kernel_playground, [], 150),
-    Case("ReceptiveFieldExplorer", _receptive_field_explorer, [], 100),
+    Case("KernelPlayground (512×512)", _kernel_playground, [
+        ("kernel.preset", "box_blur"), ("kernel.preset", "sobel_x"), ("kernel.preset", "sharpen"),
+        ("kernel.preset", "gaussian_blur_5x5"), ("color", True), ("kernel.preset", "edge"),
+        ("color", False), ("view", "sobel magnitude"), ("view", "sobel direction"),
+        ("view", "gabor bank"), ("orientation", 45.0), ("orientation", 90.0),
+        ("wavelength", 12.0), ("sigma", 4.0), ("view", "kernel"),
+    ], 150),
+    Case("ReceptiveFieldExplorer", _receptive_field_explorer, [
+        ("layer", 1), ("layer", 3), ("layer", 6), ("input_size", 48), ("input_size", 32),
+        ("weights", "random"), ("weights", "uniform"), ("preset", "dilated stack"),
+        ("preset", "3 × conv3×3"), ("rows.1.kernel_size", 5), ("preset", "VGG block"),
+        ("input_size", 64), ("input_size", 32),
+    ], 100),
     Case("TransposedConvExplorer", _transposed_explorer, [
         *[("position", i) for i in range(9)], ("stride", 1), ("stride", 3), ("stride", 2),
         ("padding", 1), ("output_padding", 1), ("output_padding", 0), ("padding", 0),
@@ -113,7 +125,11 @@ CASES = [
         ("bias", True), ("bias", False), ("in_channels", 64), ("out_channels", 128),
         ("kernel_size", 7), ("kernel_size", 3),
     ], 100),
-    Case("FeatureMapViewer", _feature_map_viewer, [], 100),
+    Case("FeatureMapViewer", _feature_map_viewer, [
+        ("layer", "features.conv1"), ("channel", 3), ("layer", "features.relu1"),
+        ("layer", "features.pool1"), ("channel", 7), ("layer", "features.conv2"),
+        ("channel", 2), ("layer", "features.conv3"), ("channel", 0), ("layer", "features.relu3"),
+    ], 100),
 ]
 
 
@@ -142,8 +158,6 @@ def widget_table(changes: int = 40) -> list[dict]:
     """One row per widget: name, number of updates, median and p95 in ms, target."""
     rows = []
     for case in CASES:
-        if not case.changes:
-            continue
         seconds = time_updates(case, changes) * 1e3
         rows.append({"widget": case.name, "updates": len(seconds),
                      "median_ms": float(np.median(seconds)),
