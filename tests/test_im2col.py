@@ -8,17 +8,9 @@ import torch
 import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import int_or_pair, pair
 
 from convlessons.reference import col2im, im2col
-
-
-def int_or_pair(low: int, high: int) -> st.SearchStrategy:
-    values = st.integers(low, high)
-    return st.one_of(values, st.tuples(values, values))
-
-
-def pair(value: int | tuple[int, int]) -> tuple[int, int]:
-    return (value, value) if isinstance(value, int) else value
 
 
 @st.composite

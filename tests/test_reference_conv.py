@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import int_or_pair, pair
 
 from convlessons.reference import (
     conv2d,
@@ -32,15 +33,6 @@ def _torch_single_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
-
-
-def int_or_pair(low: int, high: int) -> st.SearchStrategy:
-    values = st.integers(low, high)
-    return st.one_of(values, st.tuples(values, values))
-
-
-def pair(value: int | tuple[int, int]) -> tuple[int, int]:
-    return (value, value) if isinstance(value, int) else value
 
 
 @st.composite
