@@ -222,9 +222,9 @@ def _judge_ratio(answer: object, channels: tuple[int, ...], baseline: float,
     pruned, before, after = evaluate(ratio)
     summary = (f"channels {channels} → {pruned.channels}; test accuracy {baseline:.1%} → "
                f"{before:.1%} right after pruning → {after:.1%} after fine-tuning")
+    points = f"{tolerance * 100:g} percentage point(s)"
     if baseline - after <= tolerance:
-        return correct(f"Ratio {ratio:g}: {summary}, within {tolerance:.0%} of the "
-                       "original.")
-    return wrong(f"Ratio {ratio:g} is too aggressive: {summary}, more than {tolerance:.0%} "
+        return correct(f"Ratio {ratio:g}: {summary}, within {points} of the original.")
+    return wrong(f"Ratio {ratio:g} is too aggressive: {summary}, more than {points} "
                  "below the original. Fine-tuning recovers only so much: choose a smaller "
                  "ratio (or fine-tune longer).")
