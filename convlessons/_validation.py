@@ -9,31 +9,42 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
+from typing import TypeVar
 
 import numpy as np
 
-__all__ = ["as_int", "as_pair", "as_array"]
+__all__ = ["as_int", "as_choice", "as_pair", "as_array"]
+
+T = TypeVar("T")
 
 
 def _is_int(value: object) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
-def as_int(value: object, name: str, *, minimum: int = 0) -> int:
-    """Return ``value`` as a Python int, checking ``value >= minimum``.
+def as_int(value: object, name: str, *, minimum: int = 0, maximum: int | None = None) -> int:
+    """Return ``value`` as a Python int, checking ``minimum <= value (<= maximum)``.
 
     Raises
     ------
     TypeError
         If ``value`` is not an integer (bools are refused too).
     ValueError
-        If ``value < minimum``; the message names ``name`` and the range.
+        If ``value`` is out of range; the message names ``name`` and the range.
     """
+    valid = f">= {minimum}" if maximum is None else f"in {minimum}…{maximum}"
     if not _is_int(value):
-        raise TypeError(f"{name} must be an int >= {minimum}, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value}")
+        raise TypeError(f"{name} must be an int {valid}, got {value!r}")
+    if value < minimum or (maximum is not None and value > maximum):
+        raise ValueError(f"{name} must be an int {valid}, got {value}")
     return int(value)
+
+
+def as_choice(value: T, name: str, choices: Sequence[T]) -> T:
+    """Return ``value`` if it is one of ``choices`` (bools never match numbers)."""
+    if isinstance(value, bool) != any(isinstance(c, bool) for c in choices) or value not in choices:
+        raise ValueError(f"{name} must be one of {tuple(choices)}, got {value!r}")
+    return value
 
 
 def as_pair(value: object, name: str, *, minimum: int = 0) -> tuple[int, int]:

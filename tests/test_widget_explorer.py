@@ -447,10 +447,10 @@ def test_css_classes_and_panels():
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        ({"stride": 5}, ValueError, "stride must be an int from 1 to 4, got 5"),
-        ({"padding": -1}, ValueError, "padding must be an int >= 0"),
-        ({"dilation": 4}, ValueError, "dilation must be an int from 1 to 3, got 4"),
-        ({"size": 13}, ValueError, "size must be an int from 5 to 12, got 13"),
+        ({"stride": 5}, ValueError, "stride must be an int in 1…4, got 5"),
+        ({"padding": -1}, ValueError, "padding must be an int in 0…3, got -1"),
+        ({"dilation": 4}, ValueError, "dilation must be an int in 1…3, got 4"),
+        ({"size": 13}, ValueError, "size must be an int in 5…12, got 13"),
         ({"stride": 1.5}, TypeError, "stride must be an int"),
         ({"padding_mode": "zero"}, ValueError, "padding_mode must be one of"),
         ({"mode": "conv"}, ValueError, "mode must be one of"),

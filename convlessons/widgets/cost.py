@@ -27,7 +27,7 @@ import numpy as np
 import torch
 from matplotlib.colors import ListedColormap
 
-from convlessons._validation import as_int
+from convlessons._validation import as_choice, as_int
 from convlessons.widgets._base import FigurePanel, LessonWidget
 
 __all__ = [
@@ -57,12 +57,6 @@ _GROUP_CMAP = ListedColormap(_GROUP_COLOURS)
 def _channels(in_channels: int, out_channels: int) -> tuple[int, int]:
     return (as_int(in_channels, "in_channels", minimum=1),
             as_int(out_channels, "out_channels", minimum=1))
-
-
-def _check_choice(value: object, name: str, choices: tuple[int, ...]) -> None:
-    """A constructor argument must be one of the values its control offers."""
-    if isinstance(value, bool) or value not in choices:
-        raise ValueError(f"{name} must be one of {choices}, got {value!r}")
 
 
 def valid_groups(in_channels: int, out_channels: int) -> list[int]:
@@ -253,10 +247,10 @@ class ConvCostExplorer(LessonWidget):
 
     def __init__(self, in_channels: int = 64, out_channels: int = 128, kernel_size: int = 3,
                  groups: int = 1, separable: bool = False, size: int = 56) -> None:
-        _check_choice(in_channels, "in_channels", CHANNEL_CHOICES)
-        _check_choice(out_channels, "out_channels", CHANNEL_CHOICES)
-        _check_choice(kernel_size, "kernel_size", tuple(range(1, 8)))
-        _check_choice(size, "size", FEATURE_MAP_SIZES)
+        as_choice(in_channels, "in_channels", CHANNEL_CHOICES)
+        as_choice(out_channels, "out_channels", CHANNEL_CHOICES)
+        as_choice(kernel_size, "kernel_size", tuple(range(1, 8)))
+        as_choice(size, "size", FEATURE_MAP_SIZES)
         _check(in_channels, out_channels, kernel_size, groups, separable)
         self.in_channels = widgets.Dropdown(options=CHANNEL_CHOICES, value=in_channels,
                                             description="in_channels")

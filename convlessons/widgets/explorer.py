@@ -28,7 +28,7 @@ from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path
 from matplotlib.transforms import Affine2D
 
-from convlessons._validation import as_array, as_int
+from convlessons._validation import as_array, as_choice, as_int
 from convlessons.arithmetic import conv_output_size, input_span, receptive_field
 from convlessons.data import PATTERN_SIZES, PATTERNS, make_pattern
 from convlessons.reference import conv2d
@@ -67,19 +67,6 @@ MAX_IMAGE_SIZE = 16
 """Largest side of a custom image (larger grids are unreadable in the explorer)."""
 
 
-def _check_choice(value: object, name: str, choices: tuple[str, ...]) -> str:
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {choices}, got {value!r}")
-    return str(value)
-
-
-def _check_range(value: object, name: str, low: int, high: int) -> int:
-    value = as_int(value, name, minimum=low)
-    if value > high:
-        raise ValueError(f"{name} must be an int from {low} to {high}, got {value}")
-    return value
-
-
 def pad_image(image: np.ndarray, padding: int, padding_mode: str = "zeros") -> np.ndarray:
     """Pad a 2-D image by ``padding`` pixels on every side, as ``torch.nn.Conv2d`` does.
 
@@ -97,7 +84,7 @@ def pad_image(image: np.ndarray, padding: int, padding_mode: str = "zeros") -> n
     """
     image = as_array(image, "image", ndim=2, layout="(H, W)")
     padding = as_int(padding, "padding", minimum=0)
-    padding_mode = _check_choice(padding_mode, "padding_mode", PADDING_MODES)
+    padding_mode = as_choice(padding_mode, "padding_mode", PADDING_MODES)
     smallest = min(image.shape)
     if padding_mode == "reflect" and padding >= smallest:
         raise ValueError(
@@ -117,7 +104,7 @@ def pad_image(image: np.ndarray, padding: int, padding_mode: str = "zeros") -> n
 def slid_kernel(kernel: np.ndarray, mode: str) -> np.ndarray:
     """The kernel actually slid over the input: itself for ``'cross-correlation'`` (what
     ``torch.nn.functional.conv2d`` computes), rotated by 180° for ``'convolution'``."""
-    mode = _check_choice(mode, "mode", MODES)
+    mode = as_choice(mode, "mode", MODES)
     return kernel[::-1, ::-1] if mode == "convolution" else kernel
 
 
@@ -397,13 +384,13 @@ class ConvExplorer(LessonWidget):
         pattern: str = "vertical_edge",
         size: int = 7,
     ) -> None:
-        stride = _check_range(stride, "stride", 1, 4)
-        padding = _check_range(padding, "padding", 0, 3)
-        dilation = _check_range(dilation, "dilation", 1, 3)
-        size = _check_range(size, "size", *PATTERN_SIZES)
-        _check_choice(padding_mode, "padding_mode", PADDING_MODES)
-        _check_choice(mode, "mode", MODES)
-        _check_choice(pattern, "pattern", PATTERNS)
+        stride = as_int(stride, "stride", minimum=1, maximum=4)
+        padding = as_int(padding, "padding", minimum=0, maximum=3)
+        dilation = as_int(dilation, "dilation", minimum=1, maximum=3)
+        size = as_int(size, "size", minimum=PATTERN_SIZES[0], maximum=PATTERN_SIZES[1])
+        as_choice(padding_mode, "padding_mode", PADDING_MODES)
+        as_choice(mode, "mode", MODES)
+        as_choice(pattern, "pattern", PATTERNS)
         super().__init__()
         self.add_class("convlessons-explorer")
         self.output: np.ndarray | None = None

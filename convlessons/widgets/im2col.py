@@ -32,14 +32,6 @@ INPUT_LEVELS = 4
 """Example inputs are the integers ``0 … INPUT_LEVELS - 1`` (small, so sums are readable)."""
 
 
-def _check_range(value: object, name: str, low: int, high: int) -> int:
-    """A constructor argument for a slider ``low…high`` (ipywidgets would clamp silently)."""
-    number = as_int(value, name, minimum=low)
-    if number > high:
-        raise ValueError(f"{name} must be an int in {low}…{high}, got {number}")
-    return number
-
-
 def example_arrays(
     size: int, channels: int, kernel_size: int, seed: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -203,11 +195,11 @@ class Im2colViewer(LessonWidget):
 
     def __init__(self, size: int = 5, channels: int = 2, kernel_size: int = 3, stride: int = 1,
                  padding: int = 0, seed: int = 0) -> None:
-        size = _check_range(size, "size", 4, 6)
-        channels = _check_range(channels, "channels", 1, 2)
-        kernel_size = _check_range(kernel_size, "kernel_size", 2, 3)
-        stride = _check_range(stride, "stride", 1, 3)
-        padding = _check_range(padding, "padding", 0, 2)
+        size = as_int(size, "size", minimum=4, maximum=6)
+        channels = as_int(channels, "channels", minimum=1, maximum=2)
+        kernel_size = as_int(kernel_size, "kernel_size", minimum=2, maximum=3)
+        stride = as_int(stride, "stride", minimum=1, maximum=3)
+        padding = as_int(padding, "padding", minimum=0, maximum=2)
         self.seed = as_int(seed, "seed", minimum=0)
         self.size = widgets.IntSlider(value=size, min=4, max=6, description="size")
         self.channels = widgets.IntSlider(value=channels, min=1, max=2, description="channels")

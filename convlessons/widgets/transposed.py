@@ -45,14 +45,6 @@ VALUES = ("random", "ones")
 VIEWS = ("scatter", "zero insertion")
 
 
-def _check_range(value: object, name: str, low: int, high: int) -> int:
-    """A constructor argument for a slider ``low…high`` (ipywidgets would clamp silently)."""
-    number = as_int(value, name, minimum=low)
-    if number > high:
-        raise ValueError(f"{name} must be an int in {low}…{high}, got {number}")
-    return number
-
-
 def example_arrays(input_size: int, kernel_size: int, values: str = "random",
                    seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Input ``(n, n)`` with integers 1…3 and kernel ``(k, k)`` with integers −1…2, or all ones."""
@@ -264,11 +256,11 @@ class TransposedConvExplorer(LessonWidget):
     def __init__(self, input_size: int = 3, kernel_size: int = 3, stride: int = 2,
                  padding: int = 0, output_padding: int = 0, values: str = "random",
                  view: str = "scatter", seed: int = 0) -> None:
-        input_size = _check_range(input_size, "input_size", 2, 4)
-        kernel_size = _check_range(kernel_size, "kernel_size", 2, 4)
-        stride = _check_range(stride, "stride", 1, 3)
-        padding = _check_range(padding, "padding", 0, 2)
-        output_padding = _check_range(output_padding, "output_padding", 0, 2)
+        input_size = as_int(input_size, "input_size", minimum=2, maximum=4)
+        kernel_size = as_int(kernel_size, "kernel_size", minimum=2, maximum=4)
+        stride = as_int(stride, "stride", minimum=1, maximum=3)
+        padding = as_int(padding, "padding", minimum=0, maximum=2)
+        output_padding = as_int(output_padding, "output_padding", minimum=0, maximum=2)
         example_arrays(input_size, kernel_size, values)  # checks values
         if view not in VIEWS:
             raise ValueError(f"view must be one of {VIEWS}, got {view!r}")
