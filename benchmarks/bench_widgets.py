@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from convlessons import widgets
+
 
 @dataclass(frozen=True)
 class Case:
@@ -36,56 +38,19 @@ def _set(widget: object, path: str, value: object) -> None:
     control.value = value
 
 
-def _conv_explorer():
-    from convlessons.widgets.explorer import ConvExplorer
-
-    return ConvExplorer()
-
-
-def _im2col_viewer():
-    from convlessons.widgets.im2col import Im2colViewer
-
-    return Im2colViewer()
-
-
-def _cost_explorer():
-    from convlessons.widgets.cost import ConvCostExplorer
-
-    return ConvCostExplorer()
-
-
-def _transposed_explorer():
-    from convlessons.widgets.transposed import TransposedConvExplorer
-
-    return TransposedConvExplorer()
-
-
-def _kernel_playground():
-    from convlessons.widgets.playground import KernelPlayground
-
-    return KernelPlayground()
-
-
-def _receptive_field_explorer():
-    from convlessons.widgets.receptive_field import ReceptiveFieldExplorer
-
-    return ReceptiveFieldExplorer()
-
-
 def _feature_map_viewer():
     import torch
 
     from convlessons.data import make_shapes_dataset
     from convlessons.models import SmallCNN
-    from convlessons.widgets.feature_maps import FeatureMapViewer
 
     torch.manual_seed(0)
     images, _ = make_shapes_dataset(1, seed=0)
-    return FeatureMapViewer(SmallCNN().eval(), images[0])
+    return widgets.FeatureMapViewer(SmallCNN().eval(), images[0])
 
 
 CASES = [
-    Case("ConvExplorer", _conv_explorer, [
+    Case("ConvExplorer", widgets.ConvExplorer, [
         ("stride", 2), ("padding", 1), ("position", 3), ("dilation", 2), ("stride", 1),
         ("position", 5), ("padding", 0), ("dilation", 1), ("padding_mode", "reflect"),
         ("padding", 2), ("padding_mode", "zeros"), ("padding", 0), ("kernel.preset", "sobel_x"),
@@ -93,32 +58,32 @@ CASES = [
         ("size", 10), ("position", 20), ("size", 7), ("pattern", "checkerboard"),
         ("pattern", "vertical_edge"),
     ], 50),
-    Case("KernelPlayground (512×512)", _kernel_playground, [
+    Case("KernelPlayground (512×512)", widgets.KernelPlayground, [
         ("kernel.preset", "box_blur"), ("kernel.preset", "sobel_x"), ("kernel.preset", "sharpen"),
         ("kernel.preset", "gaussian_blur_5x5"), ("color", True), ("kernel.preset", "edge"),
         ("color", False), ("view", "sobel magnitude"), ("view", "sobel direction"),
         ("view", "gabor bank"), ("orientation", 45.0), ("orientation", 90.0),
         ("wavelength", 12.0), ("sigma", 4.0), ("view", "kernel"),
     ], 150),
-    Case("ReceptiveFieldExplorer", _receptive_field_explorer, [
+    Case("ReceptiveFieldExplorer", widgets.ReceptiveFieldExplorer, [
         ("layer", 1), ("layer", 3), ("layer", 6), ("input_size", 48), ("input_size", 32),
         ("weights", "random"), ("weights", "uniform"), ("preset", "dilated stack"),
         ("preset", "3 × conv3×3"), ("rows.1.kernel_size", 5), ("preset", "VGG block"),
         ("input_size", 64), ("input_size", 32),
     ], 100),
-    Case("TransposedConvExplorer", _transposed_explorer, [
+    Case("TransposedConvExplorer", widgets.TransposedConvExplorer, [
         *[("position", i) for i in range(9)], ("stride", 1), ("stride", 3), ("stride", 2),
         ("padding", 1), ("output_padding", 1), ("output_padding", 0), ("padding", 0),
         ("kernel_size", 4), ("kernel_size", 3), ("input_size", 4), ("input_size", 3),
         ("values", "ones"), ("values", "random"), ("view", "zero insertion"), ("position", 2),
         ("view", "scatter"),
     ], 100),
-    Case("Im2colViewer", _im2col_viewer, [
+    Case("Im2colViewer", widgets.Im2colViewer, [
         *[("position", i) for i in range(9)], ("stride", 2), ("padding", 1), ("position", 3),
         ("stride", 1), ("size", 6), ("kernel_size", 2), ("channels", 1), ("padding", 2),
         ("channels", 2), ("size", 4), ("padding", 0), ("kernel_size", 3), ("size", 5),
     ], 100),
-    Case("ConvCostExplorer", _cost_explorer, [
+    Case("ConvCostExplorer", widgets.ConvCostExplorer, [
         ("kernel_size", 5), ("kernel_size", 3), ("groups", 4), ("groups", 64),
         ("separable", True), ("separable", False), ("groups", 1), ("in_channels", 32),
         ("out_channels", 32), ("groups", 32), ("groups", 1), ("size", 112), ("size", 56),
