@@ -1,4 +1,4 @@
-"""Checkers for ``03_convolution_types``: parameter counts and transposed-conv settings.
+"""Checkers for ``06_convolution_types``: parameter counts and transposed-conv settings.
 
 - :func:`check_parameter_count` -- the number of parameters of a standard, grouped or
   depthwise-separable convolution, counted from the real torch layers.

@@ -1,4 +1,4 @@
-"""Checkers for ``04_efficient_implementations``.
+"""Checkers for ``08_efficient_implementations``.
 
 - :func:`check_im2col_matrix` -- the im2col column matrix of a tiny input, built by hand.
 - :func:`check_multiplication_counts` -- multiplications of a 3x3 layer, direct vs Winograd.

@@ -1,4 +1,4 @@
-"""Checkers for ``05_feature_detection``: a 45° edge kernel and the Gabor bank's winner.
+"""Checkers for ``09_feature_detection``: a 45° edge kernel and the Gabor bank's winner.
 
 - :func:`edge_image` / :func:`edge_responses` -- the four test edges (0°, 45°, 90°, 135°)
   and the peak response of a kernel to each.

@@ -1,4 +1,4 @@
-"""Checkers for ``07_optimization``: conv-BatchNorm fusion by hand, a safe pruning ratio.
+"""Checkers for ``11_optimization``: conv-BatchNorm fusion by hand, a safe pruning ratio.
 
 - :func:`check_fused_conv_bn` -- the learner's fused ``(weight, bias)`` for a conv and the
   eval-mode BatchNorm after it, compared with :func:`convlessons.models.fuse_conv_bn`.

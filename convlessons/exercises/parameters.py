@@ -1,4 +1,4 @@
-"""Checkers for ``02_parameters``: output sizes, 'same' padding, receptive fields.
+"""Checkers for ``03_parameters``: output sizes, 'same' padding, receptive fields.
 
 - :func:`output_size_quiz` / :func:`check_output_size_quiz` -- five seeded questions
   ``(n, k, s, p, d)``; the answer is the list of output sizes.

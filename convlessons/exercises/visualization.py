@@ -1,4 +1,4 @@
-"""Checkers for ``06_visualization``: receptive fields of a trained CNN, oriented channels.
+"""Checkers for ``10_visualization``: receptive fields of a trained CNN, oriented channels.
 
 - :func:`check_layer_receptive_field` -- the receptive field (in input pixels) of one unit
   after a named layer of ``SmallCNN.features``.

@@ -12,7 +12,7 @@ from convlessons.exercises.efficient import check_im2col_matrix, check_multiplic
 
 # --------------------------------------------------------------------------- im2col matrix
 
-# The exercise of 04_efficient_implementations.ipynb: a 1×3×4 input, 2×2 kernel.
+# The exercise of 08_efficient_implementations.ipynb: a 1×3×4 input, 2×2 kernel.
 IMAGE = np.arange(1, 13, dtype=np.float64).reshape(1, 3, 4)
 # Window (oy, ox) is column oy·3 + ox, read row by row; checked against F.unfold below.
 SOLUTION = np.array([[1, 2, 3, 5, 6, 7],
