@@ -1,4 +1,4 @@
-"""Named image kernels and the Gabor kernel factory.
+"""Named image kernels, the Gabor kernel factory and the Gabor bank of the course.
 
 Kernels are written for cross-correlation, which is what ``torch.nn.functional.conv2d``
 computes (no flip): ``sobel_x`` gives a positive response where intensity increases
@@ -14,7 +14,7 @@ import numpy as np
 
 from convlessons._validation import as_pair
 
-__all__ = ["KERNELS", "KERNEL_DESCRIPTIONS", "gabor_kernel"]
+__all__ = ["KERNELS", "KERNEL_DESCRIPTIONS", "gabor_for", "gabor_kernel"]
 
 
 def _frozen(rows: list[list[float]], scale: float = 1.0) -> np.ndarray:
@@ -149,3 +149,20 @@ def gabor_kernel(
     if normalize:
         kernel /= np.abs(kernel).sum()
     return kernel
+
+
+def gabor_for(orientation: float, wavelength: float, sigma: float) -> np.ndarray:
+    """The Gabor kernel of the bank: ``gabor_kernel(2⌈3σ⌉+1, σ, θ, λ, γ=0.5, normalize=True)``.
+
+    ``orientation`` is in degrees (the direction of the stripes' normal). The size covers
+    ±3σ of the envelope; L1-normalised so responses stay within the photo's range.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``sigma`` or ``wavelength`` is not a finite real number ``> 0`` (named).
+    """
+    sigma = _real(sigma, "sigma", positive=True)
+    size = 2 * math.ceil(3 * sigma) + 1
+    return gabor_kernel(size, sigma, math.radians(orientation), wavelength, gamma=0.5,
+                        normalize=True)

@@ -33,6 +33,7 @@ __all__ = [
     "METHODS",
     "conv2d",
     "conv2d_loops",
+    "conv2d_loops_padded",
     "conv2d_direct",
     "conv2d_im2col",
     "conv2d_fft",
@@ -47,10 +48,16 @@ IntOrPair = int | tuple[int, int]
 Padding = int | tuple[int, int] | str
 
 
-def _loops_padded(
+def conv2d_loops_padded(
     x: np.ndarray, weight: np.ndarray, stride: Pair, dilation: Pair, groups: int
 ) -> np.ndarray:
-    """Nested loops: one multiply-and-sum of a window with a filter per output value."""
+    """Nested loops: one multiply-and-sum of a window with a filter per output value.
+
+    The kernel behind :func:`conv2d_loops`, on trusted arguments: ``x`` already padded
+    (N, C_in, H, W), ``weight`` (C_out, C_in/groups, kH, kW), ``stride`` and ``dilation``
+    as ``(h, w)`` pairs; no bias. It is the formula of the module docstring written out,
+    one loop per output coordinate.
+    """
     batch, _, height, width = x.shape
     c_out, c_per_group, kh, kw = weight.shape
     (sh, sw), (dh, dw) = stride, dilation
@@ -138,7 +145,7 @@ def _fft_padded(
 
 
 _KERNELS: dict[str, Callable[[np.ndarray, np.ndarray, Pair, Pair, int], np.ndarray]] = {
-    "loops": _loops_padded,
+    "loops": conv2d_loops_padded,
     "direct": _direct_padded,
     "im2col": _im2col_padded,
     "fft": _fft_padded,

@@ -32,6 +32,7 @@ from convlessons._validation import as_array, as_choice, as_int
 from convlessons.arithmetic import conv_output_size, input_span, receptive_field
 from convlessons.data import PATTERN_SIZES, PATTERNS, make_pattern
 from convlessons.reference import conv2d
+from convlessons.reference.padding import PADDING_MODES, pad_image
 from convlessons.widgets._base import FigurePanel, LessonWidget
 from convlessons.widgets._controls import KernelPicker
 from convlessons.widgets._grid import (
@@ -44,61 +45,21 @@ from convlessons.widgets._grid import (
 
 __all__ = [
     "MODES",
-    "PADDING_MODES",
     "ConvExplorer",
     "Exploration",
     "explore",
-    "pad_image",
     "size_formulas",
     "slid_kernel",
     "torch_equivalent",
 ]
 
-PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
-"""``padding_mode`` names of ``torch.nn.Conv2d``."""
-
 MODES = ("cross-correlation", "convolution")
 """What deep-learning libraries compute, and the textbook operation (kernel flipped)."""
 
-_NUMPY_PAD = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 _TORCH_PAD = {"zeros": "constant", "reflect": "reflect", "replicate": "replicate",
               "circular": "circular"}
 MAX_IMAGE_SIZE = 16
 """Largest side of a custom image (larger grids are unreadable in the explorer)."""
-
-
-def pad_image(image: np.ndarray, padding: int, padding_mode: str = "zeros") -> np.ndarray:
-    """Pad a 2-D image by ``padding`` pixels on every side, as ``torch.nn.Conv2d`` does.
-
-    ``'zeros'`` adds zeros; ``'reflect'`` mirrors without repeating the edge pixel
-    (``[a b c] → b | a b c | b``); ``'replicate'`` repeats the edge pixel; ``'circular'``
-    wraps around. Same values as ``torch.nn.functional.pad(..., mode=...)`` (checked in the
-    tests), including torch's limits: ``reflect`` needs ``padding < size`` and
-    ``circular`` ``padding <= size`` along each axis.
-
-    Raises
-    ------
-    ValueError
-        If ``padding < 0``, ``padding_mode`` is unknown, or the padding is too large for
-        ``reflect`` / ``circular``; the message names ``padding`` and the limit.
-    """
-    image = as_array(image, "image", ndim=2, layout="(H, W)")
-    padding = as_int(padding, "padding", minimum=0)
-    padding_mode = as_choice(padding_mode, "padding_mode", PADDING_MODES)
-    smallest = min(image.shape)
-    if padding_mode == "reflect" and padding >= smallest:
-        raise ValueError(
-            f"padding must be < {smallest} (the smallest input side) with padding_mode "
-            f"'reflect': a pixel cannot be mirrored further than the image, got {padding}"
-        )
-    if padding_mode == "circular" and padding > smallest:
-        raise ValueError(
-            f"padding must be <= {smallest} (the smallest input side) with padding_mode "
-            f"'circular': it would wrap around more than once, got {padding}"
-        )
-    if padding == 0:
-        return image
-    return np.pad(image, padding, mode=_NUMPY_PAD[padding_mode])
 
 
 def slid_kernel(kernel: np.ndarray, mode: str) -> np.ndarray:

@@ -1,176 +1,26 @@
-"""What a trained CNN's layers see: every channel of a layer, with the filters that made it.
+"""FeatureMapViewer: every channel of a layer of a trained CNN, with the filters that made it.
 
-Model
-    :func:`listed_layers`, :func:`capture_activations` (one forward pass with forward hooks,
-    removed afterwards), :func:`filters_for`, :func:`mosaic` -- plain functions.
-View
-    :class:`FeatureMapViewer` -- a ``layer`` dropdown and a ``channel`` slider over a figure
-    with all channels of the layer tiled in one image, the learned filters tiled beside
-    them, and the chosen channel shown large with its filter's numbers.
+A view of :mod:`convlessons.hooks`: a ``layer`` dropdown and a ``channel`` slider over a
+figure with all channels of the layer tiled in one image, the learned filters tiled beside
+them, and the chosen channel shown large with its filter's numbers.
 """
 
 from __future__ import annotations
 
 import textwrap
-from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
-import torch
 from torch import nn
 
-from convlessons._validation import as_array
+from convlessons.hooks import capture_activations, filters_for, listed_layers, mosaic, tile_origin
 from convlessons.widgets._base import FigurePanel, LessonWidget
 from convlessons.widgets._grid import SIGNED_CMAP, NumberedGrid, highlight, symmetric_limits
 
-__all__ = [
-    "LISTED_TYPES",
-    "MAX_CHANNELS",
-    "FeatureMapViewer",
-    "capture_activations",
-    "filters_for",
-    "listed_layers",
-    "mosaic",
-    "tile_origin",
-]
-
-LISTED_TYPES = (nn.Conv2d, nn.ReLU, nn.BatchNorm2d, nn.MaxPool2d)
-"""Module types whose outputs the viewer offers."""
+__all__ = ["MAX_CHANNELS", "FeatureMapViewer"]
 
 MAX_CHANNELS = 32
 """Channels shown per layer (the first ones); the tiles are laid out for this many."""
-
-COLUMNS = 8
-"""Tiles per row of a mosaic."""
-
-
-def _check_model(model: object) -> nn.Module:
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    return model
-
-
-def listed_layers(model: nn.Module) -> list[str]:
-    """``named_modules()`` names of the model's Conv2d, ReLU, BatchNorm2d and MaxPool2d layers.
-
-    In registration order, which is the forward order for ``nn.Sequential`` stacks such as
-    :class:`convlessons.models.SmallCNN`'s ``features``.
-    """
-    model = _check_model(model)
-    return [name for name, module in model.named_modules() if isinstance(module, LISTED_TYPES)]
-
-
-def _as_batch(image: object, model: nn.Module) -> torch.Tensor:
-    """One image as a ``(1, C, H, W)`` tensor in the model's dtype, channels checked."""
-    array = as_array(image, "image", ndim=(2, 3, 4), layout="(H, W), (C, H, W) or (1, C, H, W)")
-    if array.ndim == 4 and array.shape[0] != 1:
-        raise ValueError(f"image must hold a single image (N = 1), got shape {array.shape}")
-    batch = array.reshape((1,) * (4 - array.ndim) + array.shape)
-    conv = next((m for m in model.modules() if isinstance(m, nn.Conv2d)), None)
-    if conv is not None and batch.shape[1] != conv.in_channels:
-        raise ValueError(
-            f"image must have {conv.in_channels} channel(s) (the first Conv2d's in_channels), "
-            f"got shape {array.shape}"
-        )
-    parameter = next(model.parameters(), None)
-    dtype = parameter.dtype if parameter is not None else torch.float32
-    return torch.as_tensor(np.ascontiguousarray(batch)).to(dtype)
-
-
-def capture_activations(model: nn.Module, image: object) -> dict[str, np.ndarray]:
-    """Outputs of every :func:`listed_layers` layer, from ONE forward pass.
-
-    A forward hook on each listed layer copies its output (``detach().clone()``, so an
-    in-place ReLU later cannot change it); the hooks are removed in a ``finally`` block.
-    The pass runs in eval mode (BatchNorm uses its running statistics) without
-    gradients, and the model's previous train/eval mode is restored.
-
-    Parameters
-    ----------
-    model
-        Any ``torch.nn.Module`` that accepts a ``(1, C, H, W)`` batch.
-    image
-        ``(H, W)``, ``(C, H, W)`` or ``(1, C, H, W)`` array or tensor; ``C`` must match
-        the first ``Conv2d``'s ``in_channels``.
-
-    Returns
-    -------
-    dict
-        Layer name -> output without the batch axis (``(C, H, W)`` for feature maps), as
-        float numpy arrays, in :func:`listed_layers` order.
-    """
-    model = _check_model(model)
-    batch = _as_batch(image, model)
-    captured: dict[str, torch.Tensor] = {}
-
-    def hook_for(name: str):
-        def hook(_module: nn.Module, _inputs: Any, output: torch.Tensor) -> None:
-            captured[name] = output.detach().clone()
-
-        return hook
-
-    modules = dict(model.named_modules())
-    names = listed_layers(model)
-    handles = [modules[name].register_forward_hook(hook_for(name)) for name in names]
-    was_training = model.training
-    try:
-        model.eval()
-        with torch.no_grad():
-            model(batch)
-    finally:
-        for handle in handles:
-            handle.remove()
-        model.train(was_training)
-    return {name: captured[name][0].numpy() for name in names if name in captured}
-
-
-def filters_for(model: nn.Module, name: str) -> np.ndarray | None:
-    """Filters of the ``Conv2d`` that produced layer ``name``'s channels, averaged over inputs.
-
-    The conv is ``name`` itself or the last ``Conv2d`` registered before it (the BatchNorm,
-    ReLU and pooling after a conv keep its channels). Returns ``weight.mean(axis=1)``,
-    shape ``(C_out, kH, kW)`` (for one input channel, the filters themselves), or ``None``
-    when no conv comes first.
-    """
-    model = _check_model(model)
-    conv = None
-    for module_name, module in model.named_modules():
-        if isinstance(module, nn.Conv2d):
-            conv = module
-        if module_name == name:
-            break
-    else:
-        raise ValueError(f"name must be one of the model's layers {listed_layers(model)}, "
-                         f"got {name!r}")
-    if conv is None:
-        return None
-    return conv.weight.detach().to(torch.float64).mean(dim=1).numpy()
-
-
-def tile_origin(index: int, tile_shape: tuple[int, int], gap: int = 1) -> tuple[int, int]:
-    """Top-left ``(row, col)`` of tile ``index`` in a :func:`mosaic` of ``COLUMNS`` columns."""
-    height, width = tile_shape
-    return (index // COLUMNS) * (height + gap), (index % COLUMNS) * (width + gap)
-
-
-def mosaic(maps: np.ndarray, gap: int = 1) -> np.ndarray:
-    """Tile ``(C, h, w)`` maps into one image, ``COLUMNS`` per row, each scaled to ``[-1, 1]``.
-
-    Tile ``c`` is ``maps[c] / max|maps[c]|`` (all-zero maps stay 0) at
-    :func:`tile_origin`; the ``gap``-pixel gutters are NaN (drawn as background).
-    """
-    maps = as_array(maps, "maps", ndim=3, layout="(C, h, w)")
-    count, height, width = maps.shape
-    rows = -(-count // COLUMNS)
-    columns = min(count, COLUMNS)
-    image = np.full((rows * (height + gap) - gap, columns * (width + gap) - gap), np.nan)
-    scale = np.abs(maps).reshape(count, -1).max(axis=1)
-    scale[scale == 0] = 1.0
-    for index in range(count):
-        top, left = tile_origin(index, (height, width), gap)
-        image[top:top + height, left:left + width] = maps[index] / scale[index]
-    return image
-
 
 class FeatureMapViewer(LessonWidget):
     """All channels of one layer of a model for one input image, and the filters behind them.
@@ -195,8 +45,8 @@ class FeatureMapViewer(LessonWidget):
 
     def __init__(self, model: nn.Module, image: object) -> None:
         super().__init__()
-        self.model = _check_model(model)
-        names = listed_layers(self.model)
+        names = listed_layers(model)  # raises TypeError unless model is a torch.nn.Module
+        self.model = model
         if not names:
             raise ValueError("model must contain a Conv2d, ReLU, BatchNorm2d or MaxPool2d layer")
         self.output: np.ndarray | None = None

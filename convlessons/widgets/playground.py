@@ -22,7 +22,7 @@ from matplotlib import colormaps
 
 from convlessons._validation import as_array
 from convlessons.data import load_photo
-from convlessons.kernels import KERNELS, gabor_kernel
+from convlessons.kernels import KERNELS, gabor_for
 from convlessons.reference import conv2d
 from convlessons.widgets._base import FigurePanel, LessonWidget
 from convlessons.widgets._controls import KernelPicker
@@ -34,7 +34,6 @@ __all__ = [
     "choose_method",
     "display_scale",
     "filter_photo",
-    "gabor_for",
     "sobel_gradients",
 ]
 
@@ -98,19 +97,6 @@ def sobel_gradients(photo: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     weight = np.stack([KERNELS["sobel_x"], KERNELS["sobel_y"]])[:, np.newaxis]
     gx, gy = conv2d(photo[np.newaxis], weight, padding="same", method=choose_method((3, 3), 1))
     return np.hypot(gx, gy), np.arctan2(gy, gx)
-
-
-def gabor_for(orientation: float, wavelength: float, sigma: float) -> np.ndarray:
-    """The Gabor kernel of the bank: ``gabor_kernel(2⌈3σ⌉+1, σ, θ, λ, γ=0.5, normalize=True)``.
-
-    ``orientation`` is in degrees (the direction of the stripes' normal). The size covers
-    ±3σ of the envelope; L1-normalised so responses stay within the photo's range.
-    """
-    if not isinstance(sigma, (int, float)) or not 0 < sigma < math.inf:
-        raise ValueError(f"sigma must be a finite positive real number (> 0), got {sigma!r}")
-    size = 2 * math.ceil(3 * sigma) + 1
-    return gabor_kernel(size, sigma, math.radians(orientation), wavelength, gamma=0.5,
-                        normalize=True)
 
 
 def display_scale(kernel: np.ndarray, result: np.ndarray) -> tuple[str, float, float]:

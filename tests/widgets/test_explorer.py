@@ -15,15 +15,14 @@ from matplotlib.backend_bases import MouseEvent
 from convlessons.arithmetic import conv_output_size
 from convlessons.data import make_pattern
 from convlessons.kernels import KERNELS
+from convlessons.reference.padding import PADDING_MODES, pad_image
 from convlessons.widgets._controls import CUSTOM
 from convlessons.widgets._grid import format_number
 from convlessons.widgets.explorer import (
     MODES,
-    PADDING_MODES,
     ConvExplorer,
     Exploration,
     explore,
-    pad_image,
     size_formulas,
     torch_equivalent,
 )

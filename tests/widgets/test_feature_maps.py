@@ -8,17 +8,16 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from torch import nn
 
-from convlessons.models import SmallCNN
-from convlessons.widgets.feature_maps import (
+from convlessons.hooks import (
     COLUMNS,
-    MAX_CHANNELS,
-    FeatureMapViewer,
     capture_activations,
     filters_for,
     listed_layers,
     mosaic,
     tile_origin,
 )
+from convlessons.models import SmallCNN
+from convlessons.widgets.feature_maps import MAX_CHANNELS, FeatureMapViewer
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from convlessons.kernels import KERNELS
+from convlessons.kernels import KERNELS, gabor_for
 from convlessons.widgets._grid import SIGNED_CMAP
 from convlessons.widgets.playground import (
     DIRECTION_THRESHOLD,
@@ -18,7 +18,6 @@ from convlessons.widgets.playground import (
     choose_method,
     display_scale,
     filter_photo,
-    gabor_for,
     sobel_gradients,
 )
 

@@ -8,10 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from convlessons.arithmetic import receptive_field
-from convlessons.widgets.receptive_field import (
+from convlessons.receptive_fields import (
     PRESETS,
     Layer,
-    ReceptiveFieldExplorer,
     centre_unit,
     describe_stack,
     effective_receptive_field,
@@ -21,6 +20,7 @@ from convlessons.widgets.receptive_field import (
     output_sizes,
     theoretical_region,
 )
+from convlessons.widgets.receptive_field import ReceptiveFieldExplorer
 
 layer_strategy = st.builds(
     Layer,
