@@ -58,6 +58,10 @@ CASES = [
         ("size", 10), ("position", 20), ("size", 7), ("pattern", "checkerboard"),
         ("pattern", "vertical_edge"),
     ], 50),
+    Case("ChannelExplorer", widgets.ChannelExplorer, [
+        *[("position", i) for i in range(6)], ("stride", 1), ("position", 30), ("padding", 0),
+        ("padding", 2), ("stride", 3), ("position", 3), ("padding", 1), ("stride", 2),
+    ], 100),
     Case("KernelPlayground (512×512)", widgets.KernelPlayground, [
         ("kernel.preset", "box_blur"), ("kernel.preset", "sobel_x"), ("kernel.preset", "sharpen"),
         ("kernel.preset", "gaussian_blur_5x5"), ("color", True), ("kernel.preset", "edge"),

@@ -5,6 +5,7 @@ attributes named after what they set, whose current result is ``.output`` and wh
 figure is built once and redrawn in place (``.figure_panel``).
 """
 
+from convlessons.widgets.channels import ChannelExplorer
 from convlessons.widgets.cost import ConvCostExplorer
 from convlessons.widgets.explorer import ConvExplorer
 from convlessons.widgets.feature_maps import FeatureMapViewer
@@ -14,6 +15,7 @@ from convlessons.widgets.receptive_field import ReceptiveFieldExplorer
 from convlessons.widgets.transposed import TransposedConvExplorer
 
 __all__ = [
+    "ChannelExplorer",
     "ConvCostExplorer",
     "ConvExplorer",
     "FeatureMapViewer",
