@@ -4,7 +4,8 @@
 - :func:`train`, :func:`accuracy` -- a deterministic CPU training loop and its metric.
 - :func:`fuse_conv_bn`, :func:`fuse_model` -- fold BatchNorm into the preceding conv.
 - :func:`prune_channels` -- remove the channels with the smallest BatchNorm scale.
-- :func:`count_parameters`, :func:`count_macs` -- the cost the optimisations reduce.
+- :func:`count_parameters`, :func:`count_macs` (per layer: :func:`layer_macs`) -- the cost
+  the optimisations reduce; :mod:`convlessons.costs` uses them for single layers.
 """
 
 from __future__ import annotations
@@ -25,12 +26,14 @@ from torch.optim.swa_utils import update_bn
 from convlessons._validation import as_array, as_int
 
 __all__ = [
+    "COUNTED_LAYERS",
     "SmallCNN",
     "accuracy",
     "count_macs",
     "count_parameters",
     "fuse_conv_bn",
     "fuse_model",
+    "layer_macs",
     "prune_channels",
     "train",
 ]
@@ -326,12 +329,11 @@ def fuse_model(model: nn.Module) -> nn.Module:
     for sequential in fused.modules():
         if not isinstance(sequential, nn.Sequential):
             continue
-        names = list(sequential._modules)
-        for name, next_name in zip(names, names[1:], strict=False):
-            conv, bn = sequential._modules[name], sequential._modules[next_name]
+        children = list(sequential.named_children())
+        for (name, conv), (next_name, bn) in zip(children, children[1:], strict=False):
             if isinstance(conv, nn.Conv2d) and isinstance(bn, nn.BatchNorm2d):
-                sequential._modules[name] = fuse_conv_bn(conv, bn)
-                sequential._modules[next_name] = nn.Identity()
+                setattr(sequential, name, fuse_conv_bn(conv, bn))
+                setattr(sequential, next_name, nn.Identity())
     return fused
 
 
@@ -399,22 +401,44 @@ def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in _check_module(model).parameters())
 
 
+COUNTED_LAYERS = (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)
+"""The layer types :func:`count_macs` counts (everything else is taken as free)."""
+
+
+def layer_macs(layer: nn.Module, input: torch.Tensor, output: torch.Tensor) -> int:
+    """Multiply-accumulates of one call of a :data:`COUNTED_LAYERS` layer (0 for others).
+
+    With ``C`` input and ``K`` output channels, ``g`` groups and a ``kH × kW`` kernel:
+
+    - ``Conv2d``: every output value is a dot product of length ``(C/g)·kH·kW``, so
+      ``K·(C/g)·kH·kW`` per output position and ``(C/g)·kH·kW · output.numel()`` in all;
+    - ``ConvTranspose2d``: every input value is multiplied into a ``(K/g)·kH·kW`` block of
+      the output, so ``(K/g)·kH·kW · input.numel()`` (the output size does not matter);
+    - ``Linear``: ``in_features · output.numel()``.
+
+    The same counts as ``torch.utils.flop_counter.FlopCounterMode``, which reports
+    ``2 ·`` multiply-accumulates as FLOPs (tested). Biases are not counted.
+    """
+    if isinstance(layer, nn.Conv2d):
+        return layer.in_channels // layer.groups * math.prod(layer.kernel_size) * output.numel()
+    if isinstance(layer, nn.ConvTranspose2d):
+        return layer.out_channels // layer.groups * math.prod(layer.kernel_size) * input.numel()
+    if isinstance(layer, nn.Linear):
+        return layer.in_features * output.numel()
+    return 0
+
+
 def count_macs(model: nn.Module, input_shape: Sequence[int]) -> int:
-    """Multiply-accumulates of the ``Conv2d`` and ``Linear`` layers for one image.
+    """Multiply-accumulates of the ``Conv2d``, ``ConvTranspose2d`` and ``Linear`` layers.
 
-    Forward hooks record each layer's output on a zero input of shape
-    ``(1, *input_shape)`` run in eval mode. Per image:
-
-    - ``Conv2d``: ``K * (C / groups) * kH * kW * H_out * W_out`` (``K`` output channels,
-      ``C`` input channels); every output value is a dot product of that length;
-    - ``Linear``: ``in_features * out_features`` per input row.
-
+    Forward hooks on every :data:`COUNTED_LAYERS` submodule add :func:`layer_macs` of its
+    call while a zero input of shape ``(1, *input_shape)`` (one image) runs in eval mode.
     Bias additions, BatchNorm, activations and pooling are not counted.
 
     Parameters
     ----------
     model
-        Any module; only its ``Conv2d`` and ``Linear`` submodules are counted.
+        Any module; only its :data:`COUNTED_LAYERS` submodules are counted.
     input_shape
         ``(C, H, W)`` of one image, positive ints.
     """
@@ -430,22 +454,12 @@ def count_macs(model: nn.Module, input_shape: Sequence[int]) -> int:
 
     macs = 0
 
-    def conv_hook(layer: nn.Conv2d, _inputs: object, output: torch.Tensor) -> None:
+    def hook(layer: nn.Module, inputs: tuple[torch.Tensor, ...], output: torch.Tensor) -> None:
         nonlocal macs
-        k_h, k_w = layer.kernel_size
-        per_output = (layer.in_channels // layer.groups) * k_h * k_w
-        macs += per_output * output.numel()
+        macs += layer_macs(layer, inputs[0], output)
 
-    def linear_hook(layer: nn.Linear, _inputs: object, output: torch.Tensor) -> None:
-        nonlocal macs
-        macs += layer.in_features * output.numel()
-
-    handles = []
-    for layer in model.modules():
-        if isinstance(layer, nn.Conv2d):
-            handles.append(layer.register_forward_hook(conv_hook))
-        elif isinstance(layer, nn.Linear):
-            handles.append(layer.register_forward_hook(linear_hook))
+    handles = [layer.register_forward_hook(hook) for layer in model.modules()
+               if isinstance(layer, COUNTED_LAYERS)]
     try:
         with _eval_mode(model):
             model(torch.zeros(1, *input_shape, **_parameter_like(model)))

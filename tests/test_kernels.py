@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from convlessons.kernels import KERNEL_DESCRIPTIONS, KERNELS, gabor_kernel
+from convlessons.kernels import KERNEL_DESCRIPTIONS, KERNELS, gabor_for, gabor_kernel
 
 REQUIRED = {
     "identity", "box_blur", "gaussian_blur", "sharpen", "edge", "sobel_x", "sobel_y",
@@ -192,3 +192,20 @@ def test_gabor_errors_name_the_parameter(kwargs, error, message):
     args = {"ksize": 5, "sigma": 2.0, "theta": 0.0, "lambd": 4.0} | kwargs
     with pytest.raises(error, match=message):
         gabor_kernel(**args)
+
+
+def test_gabor_for_is_the_bank_kernel_covering_three_sigma():
+    kernel = gabor_for(30, 6, 3)
+    assert kernel.shape == (19, 19)  # 2⌈3σ⌉ + 1
+    np.testing.assert_allclose(
+        kernel, gabor_kernel(19, 3, math.radians(30), 6, gamma=0.5, normalize=True))
+    assert np.abs(kernel).sum() == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(("call", "error", "name"),
+                         [(lambda: gabor_for(0, 0, 2), ValueError, "lambd"),
+                          (lambda: gabor_for(0, 8, -1), ValueError, "sigma"),
+                          (lambda: gabor_for(0, 8, "2"), TypeError, "sigma")])
+def test_gabor_for_errors_name_the_parameter(call, error, name):
+    with pytest.raises(error, match=name):
+        call()

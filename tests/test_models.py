@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
+from torch.utils.flop_counter import FlopCounterMode
 
 from convlessons.data import SHAPE_CLASSES, make_shapes_dataset
 from convlessons.models import (
@@ -270,6 +271,19 @@ def test_fuse_model_equals_the_original_in_eval_mode(seed, channels):
     assert isinstance(model.features.bn1, nn.BatchNorm2d), "the original is untouched"
 
 
+def test_fuse_model_replaces_children_of_any_sequential_by_name():
+    torch.manual_seed(0)
+    inner = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.ReLU())
+    model = nn.Sequential(inner, nn.Conv2d(2, 3, 1), nn.BatchNorm2d(3)).eval()
+    fused = fuse_model(model)
+    assert [type(m).__name__ for m in fused.modules() if not list(m.children())] == [
+        "Conv2d", "Identity", "ReLU", "Conv2d", "Identity"]
+    assert [name for name, _ in fused[0].named_children()] == ["0", "1", "2"]
+    x = torch.randn(2, 1, 7, 7)
+    with torch.no_grad():
+        torch.testing.assert_close(fused(x), model(x), rtol=1e-5, atol=1e-6)
+
+
 def test_fuse_model_float32_trained_model():
     torch.manual_seed(0)
     model = SmallCNN()
@@ -387,6 +401,28 @@ def test_count_macs_by_hand():
     assert count_macs(conv, (6, 10, 10)) == 4 * (6 // 2) * 3 * 3 * 5 * 5
     model = nn.Sequential(conv, nn.Flatten(), nn.Linear(4 * 5 * 5, 7))
     assert count_macs(model, [6, 10, 10]) == 2700 + 100 * 7
+    # ConvTranspose2d: every input value scatters a (K/g)·k·k block: C·H·W·(K/g)·k·k
+    up = nn.ConvTranspose2d(6, 4, 3, stride=2, padding=1, output_padding=1, groups=2)
+    assert count_macs(up, (6, 10, 10)) == 6 * 10 * 10 * (4 // 2) * 3 * 3
+
+
+@settings(max_examples=25)
+@given(groups=st.sampled_from([1, 2]), kernel=st.integers(1, 4), stride=st.integers(1, 3),
+       dilation=st.integers(1, 2), size=st.integers(6, 11), data=st.data())
+def test_count_macs_is_half_the_flops_of_torch_flop_counter(groups, kernel, stride, dilation,
+                                                            size, data):
+    padding = data.draw(st.integers(0, dilation * (kernel - 1) // 2))
+    output_padding = data.draw(st.integers(0, max(stride, dilation) - 1))
+    conv = nn.Conv2d(2, 4, kernel, stride=stride, padding=padding, dilation=dilation,
+                     groups=groups)
+    up = nn.ConvTranspose2d(4, 6, kernel, stride=stride, padding=padding,
+                            output_padding=output_padding, dilation=dilation, groups=groups)
+    model = nn.Sequential(conv, nn.ReLU(), up, nn.Flatten(), nn.LazyLinear(3))
+    with torch.no_grad():
+        model(torch.zeros(1, 2, size, size))  # materialises the lazy Linear
+    with FlopCounterMode(display=False) as counter, torch.no_grad():
+        model(torch.zeros(1, 2, size, size))
+    assert counter.get_total_flops() == 2 * count_macs(model, (2, size, size))
 
 
 def test_small_cnn_costs_by_hand():

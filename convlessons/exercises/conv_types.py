@@ -5,13 +5,13 @@
 - :func:`check_upsampling_settings` -- ``(kernel_size, stride, padding, output_padding)``
   of a transposed convolution that turns an ``n × n`` map into a ``target × target`` one.
 
-The right parameter count is ``conv_cost(...).params`` from :mod:`convlessons.widgets.cost`
+The right parameter count is ``conv_cost(...).params`` from :mod:`convlessons.costs`
 (``sum(p.numel())`` over real ``torch.nn.Conv2d`` modules); each typical mistake is the
 same count with the piece the learner forgot taken out (no bias, groups = 1, no pointwise
 step, ...), so every hint names a mistake that reproduces the learner's number exactly.
 Transposed sizes come from :func:`convlessons.arithmetic.conv_transpose_output_size`
 (checked against ``torch.nn.functional.conv_transpose2d``), and the checkerboard note from
-the overlap counts of :func:`convlessons.widgets.transposed.transposed_conv`.
+the overlap counts of :func:`convlessons.reference.transposed.transposed_conv`.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ import numpy as np
 
 from convlessons._validation import as_int
 from convlessons.arithmetic import conv_transpose_output_size
+from convlessons.costs import conv_cost, layer_kind
 from convlessons.exercises import Verdict, checker, correct, wrong
-from convlessons.widgets.cost import conv_cost, layer_kind
-from convlessons.widgets.transposed import transposed_conv
+from convlessons.reference.transposed import transposed_conv
 
 __all__ = ["SETTING_NAMES", "check_parameter_count", "check_upsampling_settings"]
 

@@ -19,11 +19,12 @@ from matplotlib.path import Path
 from matplotlib.textpath import TextPath
 from matplotlib.transforms import Affine2D
 
+from convlessons._format import format_number
+
 __all__ = [
     "SIGNED_CMAP",
     "UNSIGNED_CMAP",
     "NumberedGrid",
-    "format_number",
     "symmetric_limits",
     "number_path",
     "highlight",
@@ -38,13 +39,6 @@ UNSIGNED_CMAP = "Greys"
 
 _FONT = FontProperties(family="DejaVu Sans")
 _FONT_SIZE = 8.0  # points
-
-
-def format_number(value: float) -> str:
-    """Short label for a cell: integers as such, otherwise 3 significant digits."""
-    if np.isfinite(value) and float(value).is_integer() and abs(value) < 1e6:
-        return str(int(value))
-    return f"{value:.3g}"
 
 
 @functools.lru_cache(maxsize=64)

@@ -1,305 +1,41 @@
 """ConvExplorer: slide a kernel over a small image, one output value at a time.
 
-Model first (:func:`pad_image`, :func:`explore` → :class:`Exploration`, :func:`size_formulas`;
-pure numpy and text, no display), then the view (:class:`ConvExplorer`).
-
-What is computed, for input ``x`` padded by ``p`` (zeros, or torch's ``reflect`` /
-``replicate`` / ``circular``) and kernel ``w`` (``kH × kW``), stride ``s``, dilation ``d``:
-
-.. math:: y[r, c] = \\sum_{i,j} w[i, j]\\; x_{pad}[r s + i d,\\; c s + j d]
-
-(cross-correlation, what ``torch.nn.functional.conv2d`` computes), or the same with
-``w[kH-1-i, kW-1-j]`` (true convolution). ``tests/test_widget_explorer.py`` checks it
-against ``F.conv2d`` (after ``F.pad`` for the non-zero modes) in float64.
+A view of :mod:`convlessons.exploration` (:func:`~convlessons.exploration.explore` computes
+the output, the windows, the written-out sums and the PyTorch call): input, kernel and
+output grids, the current window highlighted, and step controls.
 """
 
 from __future__ import annotations
 
 import html
 import textwrap
-from dataclasses import dataclass
 
 import ipywidgets as widgets
 import numpy as np
-import torch
-import torch.nn.functional as F
 from matplotlib.collections import PolyCollection
 from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path
 from matplotlib.transforms import Affine2D
 
 from convlessons._validation import as_array, as_choice, as_int
-from convlessons.arithmetic import conv_output_size, input_span, receptive_field
 from convlessons.data import PATTERN_SIZES, PATTERNS, make_pattern
-from convlessons.reference import conv2d
-from convlessons.reference.padding import PADDING_MODES, pad_image
+from convlessons.exploration import (
+    MODES,
+    Exploration,
+    explore,
+    size_formulas,
+    slid_kernel,
+    torch_equivalent,
+)
+from convlessons.reference.padding import PADDING_MODES
 from convlessons.widgets._base import FigurePanel, LessonWidget
 from convlessons.widgets._controls import KernelPicker
-from convlessons.widgets._grid import (
-    SIGNED_CMAP,
-    UNSIGNED_CMAP,
-    NumberedGrid,
-    format_number,
-    highlight,
-)
+from convlessons.widgets._grid import SIGNED_CMAP, UNSIGNED_CMAP, NumberedGrid, highlight
 
-__all__ = [
-    "MODES",
-    "ConvExplorer",
-    "Exploration",
-    "explore",
-    "size_formulas",
-    "slid_kernel",
-    "torch_equivalent",
-]
+__all__ = ["MAX_IMAGE_SIZE", "ConvExplorer"]
 
-MODES = ("cross-correlation", "convolution")
-"""What deep-learning libraries compute, and the textbook operation (kernel flipped)."""
-
-_TORCH_PAD = {"zeros": "constant", "reflect": "reflect", "replicate": "replicate",
-              "circular": "circular"}
 MAX_IMAGE_SIZE = 16
 """Largest side of a custom image (larger grids are unreadable in the explorer)."""
-
-
-def slid_kernel(kernel: np.ndarray, mode: str) -> np.ndarray:
-    """The kernel actually slid over the input: itself for ``'cross-correlation'`` (what
-    ``torch.nn.functional.conv2d`` computes), rotated by 180° for ``'convolution'``."""
-    mode = as_choice(mode, "mode", MODES)
-    return kernel[::-1, ::-1] if mode == "convolution" else kernel
-
-
-def _span_text(first: int, last: int, step: int) -> str:
-    text = f"{first}–{last}" if first >= 0 else f"{first} to {last}"
-    return text + (f" (every {step}{'nd' if step == 2 else 'rd'} pixel)" if step > 1 else "")
-
-
-@dataclass(frozen=True)
-class Exploration:
-    """One convolution with everything the explorer shows about it (see :func:`explore`).
-
-    ``weight`` is the kernel actually slid over the input: ``kernel`` itself for
-    cross-correlation, ``kernel[::-1, ::-1]`` for convolution. ``padded`` is the padded
-    input; input pixel ``(0, 0)`` is ``padded[padding, padding]``.
-    """
-
-    image: np.ndarray
-    kernel: np.ndarray
-    weight: np.ndarray
-    padded: np.ndarray
-    stride: int
-    padding: int
-    dilation: int
-    padding_mode: str
-    mode: str
-    output: np.ndarray
-
-    def cell(self, position: int) -> tuple[int, int]:
-        """Output ``(row, col)`` of the raster index ``position`` (row by row)."""
-        rows, cols = self.output.shape
-        position = as_int(position, "position", minimum=0)
-        if position >= rows * cols:
-            raise ValueError(
-                f"position must be < {rows * cols} (number of outputs), got {position}"
-            )
-        return divmod(position, cols)
-
-    def window(self, row: int, col: int) -> tuple[np.ndarray, np.ndarray]:
-        """Input rows and cols read by output ``(row, col)``: ``r s + i d - p``, ``c s + j d - p``.
-
-        Negative indices and indices ``>= size`` are padding.
-        """
-        rows, cols = self.output.shape
-        if not (0 <= row < rows and 0 <= col < cols):
-            raise ValueError(
-                f"(row, col) must be inside the {rows} × {cols} output, got ({row}, {col})"
-            )
-        k_rows, k_cols = self.weight.shape
-        s, d, p = self.stride, self.dilation, self.padding
-        return row * s + d * np.arange(k_rows) - p, col * s + d * np.arange(k_cols) - p
-
-    def window_values(self, row: int, col: int) -> np.ndarray:
-        """The ``kH × kW`` padded-input values that ``weight`` multiplies for ``(row, col)``."""
-        rows, cols = self.window(row, col)
-        return self.padded[np.ix_(rows + self.padding, cols + self.padding)]
-
-    def sum_text(self, row: int, col: int) -> str:
-        """The multiply-and-sum written out: ``(-1×0) + (0×1) + … = 3`` (weight × input)."""
-        terms = [
-            f"({format_number(w)}×{format_number(x)})"
-            for w, x in zip(self.weight.ravel(), self.window_values(row, col).ravel(), strict=True)
-        ]
-        return " + ".join(terms) + f" = {format_number(self.output[row, col])}"
-
-    def position_text(self, row: int, col: int) -> str:
-        """E.g. ``output (0, 1) ← window at rows 0–2, cols 2–4``."""
-        rows, cols = self.window(row, col)
-        height, width = self.image.shape
-        text = (
-            f"output ({row}, {col}) ← window at rows "
-            f"{_span_text(rows[0], rows[-1], self.dilation)}, "
-            f"cols {_span_text(cols[0], cols[-1], self.dilation)}"
-        )
-        if rows[0] < 0 or cols[0] < 0 or rows[-1] >= height or cols[-1] >= width:
-            text += f" (partly in the {self.padding_mode} padding)"
-        return text
-
-    def torch_call(self) -> tuple[str, bool]:
-        """The equivalent PyTorch call, run on the same arrays, and whether it agrees.
-
-        Returns the copyable code of :func:`torch_equivalent` and ``True`` when torch's
-        result has the widget's shape and values within 1e-6.
-        """
-        code, result = torch_equivalent(self.image, self.kernel, self.stride, self.padding,
-                                        self.dilation, self.padding_mode, self.mode)
-        agrees = (
-            not isinstance(result, str)
-            and result.shape == self.output.shape
-            and bool(np.allclose(result, self.output, rtol=0, atol=1e-6))
-        )
-        return code, agrees
-
-    def mode_difference(self) -> str:
-        """One line saying whether flipping the kernel (convolution) changes the output."""
-        flipped = conv2d(self.padded[None, None], self.weight[::-1, ::-1][None, None],
-                         stride=self.stride, dilation=self.dilation)[0, 0]
-        largest = float(np.abs(flipped - self.output).max())
-        if largest < 1e-12:
-            return ("Convolution and cross-correlation give the same output here: the kernel "
-                    "is unchanged by a 180° rotation.")
-        return (f"Convolution and cross-correlation differ here: the kernel changes under a "
-                f"180° rotation, and the outputs differ by up to {format_number(largest)}.")
-
-
-def torch_equivalent(
-    image: np.ndarray,
-    kernel: np.ndarray,
-    stride: int = 1,
-    padding: int = 0,
-    dilation: int = 1,
-    padding_mode: str = "zeros",
-    mode: str = "cross-correlation",
-) -> tuple[str, np.ndarray | str]:
-    """The PyTorch call for these settings, ready to copy, and what torch returns for it.
-
-    ``F.conv2d(x, w, stride=s, padding=p, dilation=d)`` for zero padding,
-    ``F.conv2d(F.pad(x, (p, p, p, p), mode=...), w, stride=s, dilation=d)`` for the other
-    modes, with ``w.flip(-1, -2)`` for true convolution. The call runs on the actual
-    arrays (float64); the code ends with the shape torch returned.
-
-    Returns
-    -------
-    tuple
-        The code, and torch's ``(H_out, W_out)`` result, or torch's error message when
-        torch refuses the settings.
-    """
-    weight = "w.flip(-1, -2)" if mode == "convolution" else "w"
-    x = torch.tensor(image, dtype=torch.float64)[None, None]
-    w = torch.tensor(kernel, dtype=torch.float64)[None, None]
-    if mode == "convolution":
-        w = w.flip(-1, -2)
-    code = (
-        f"x = torch.tensor(image, dtype=torch.float64)[None, None]  # {tuple(x.shape)}\n"
-        f"w = torch.tensor(kernel, dtype=torch.float64)[None, None]  # {tuple(w.shape)}\n"
-    )
-    zero_padding = padding_mode == "zeros" or padding == 0
-    pads, torch_mode = (padding,) * 4, _TORCH_PAD[padding_mode]
-    if zero_padding:
-        code += f"F.conv2d(x, {weight}, stride={stride}, padding={padding}, dilation={dilation})"
-    else:
-        code += (f"F.conv2d(F.pad(x, {pads}, mode={torch_mode!r}), {weight}, stride={stride}, "
-                 f"dilation={dilation})")
-    try:
-        if zero_padding:
-            result = F.conv2d(x, w, stride=stride, padding=padding, dilation=dilation)
-        else:
-            result = F.conv2d(F.pad(x, pads, mode=torch_mode), w, stride=stride,
-                              dilation=dilation)
-    except RuntimeError as err:
-        return code + "  # → RuntimeError", str(err).splitlines()[0]
-    return f"{code}  # → {result.shape}", result[0, 0].numpy()
-
-
-def explore(
-    image: np.ndarray,
-    kernel: np.ndarray,
-    stride: int = 1,
-    padding: int = 0,
-    dilation: int = 1,
-    padding_mode: str = "zeros",
-    mode: str = "cross-correlation",
-) -> Exploration:
-    """Pad ``image``, slide ``kernel`` over it and keep everything needed to explain it.
-
-    The padding is done by :func:`pad_image`, the sliding by
-    :func:`convlessons.reference.conv2d` with no further padding (formula in the module
-    docstring; ``mode='convolution'`` flips the kernel first).
-
-    Raises
-    ------
-    ValueError
-        If an argument is out of range, the padding is too large for ``padding_mode``,
-        or the dilated kernel is larger than the padded input (``conv2d``'s message).
-    """
-    image = as_array(image, "image", ndim=2, layout="(H, W)")
-    kernel = as_array(kernel, "kernel", ndim=2, layout="(kH, kW)")
-    padded = pad_image(image, padding, padding_mode)
-    weight = slid_kernel(kernel, mode)
-    output = conv2d(padded[None, None], weight[None, None], stride=stride, dilation=dilation)
-    return Exploration(image, kernel, weight, padded, stride, padding, dilation, padding_mode,
-                       mode, output[0, 0])
-
-
-def size_formulas(
-    image_shape: tuple[int, int],
-    kernel_shape: tuple[int, int],
-    stride: int,
-    padding: int,
-    dilation: int,
-) -> str:
-    """HTML with the size formulas of the current setting, numbers substituted.
-
-    - output size ``⌊(n + 2p − d(k−1) − 1)/s⌋ + 1`` (``arithmetic.conv_output_size``);
-    - receptive field of one output unit, ``d(k−1) + 1`` (``arithmetic.receptive_field``);
-    - input span of a whole output row, ``d(k−1) + 1 + (n_out − 1)s``
-      (``arithmetic.input_span``), which the seed lesson wrongly called receptive field.
-
-    Height and width get separate lines when their numbers differ.
-
-    Raises
-    ------
-    ValueError, TypeError
-        If ``stride``, ``padding`` or ``dilation`` is out of range (named in the message).
-    """
-    s = as_int(stride, "stride", minimum=1)
-    p = as_int(padding, "padding", minimum=0)
-    d = as_int(dilation, "dilation", minimum=1)
-    axes = list(zip(("height", "width"), image_shape, kernel_shape, strict=True))
-    if image_shape[0] == image_shape[1] and kernel_shape[0] == kernel_shape[1]:
-        axes = [("height = width", image_shape[0], kernel_shape[0])]
-    lines = []
-    for name, n, k in axes:
-        try:
-            size = conv_output_size(n, k, s, p, d)
-        except ValueError:
-            size = None
-        field = receptive_field([{"kernel_size": k, "stride": s, "padding": p, "dilation": d}])
-        result = str(size) if size is not None else "less than 1: no output"
-        lines.append(
-            f"<b>{name}</b>: output size ⌊(n + 2p − d(k−1) − 1)/s⌋ + 1 = "
-            f"⌊({n} + 2·{p} − {d}·({k}−1) − 1)/{s}⌋ + 1 = <b>{result}</b>"
-        )
-        lines.append(
-            f"&nbsp;&nbsp;receptive field of one output unit: d(k−1) + 1 = "
-            f"{d}·({k}−1) + 1 = <b>{field.size}</b> input pixels"
-        )
-        if size is not None:
-            lines.append(
-                f"&nbsp;&nbsp;input span of a whole output row: d(k−1) + 1 + (n<sub>out</sub> − 1)s"
-                f" = {d}·({k}−1) + 1 + ({size} − 1)·{s} = <b>{input_span(size, k, s, d)}</b> "
-                "padded pixels (not a receptive field: it is the union of all the windows)"
-            )
-    return "<br>".join(lines)
 
 
 class ConvExplorer(LessonWidget):

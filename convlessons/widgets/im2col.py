@@ -1,8 +1,7 @@
-"""Im2col viewer: a convolution is one matrix product of the weights with the window columns.
+"""Im2colViewer: a convolution is one matrix product of the weights with the window columns.
 
-Model first (:func:`example_arrays`, :func:`im2col_product`, :class:`Im2colProduct`: arrays
-and text, no display), then the view (:class:`Im2colViewer`).
-
+A view of :func:`convlessons.reference.im2col.im2col_product` (the model,
+:class:`~convlessons.reference.im2col.Im2colProduct`, computes every array and text):
 ``reference.im2col`` lays every k×k window of the (padded) input out as one column of the
 ``(C·k²) × L`` column matrix (``L = H_out·W_out`` windows, rows ordered (channel, ky, kx) as
 ``torch.nn.functional.unfold``); the convolution is then the single product
@@ -14,173 +13,22 @@ and text, no display), then the view (:class:`Im2colViewer`).
 from __future__ import annotations
 
 import textwrap
-from dataclasses import dataclass
 
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.gridspec import GridSpec
 
-from convlessons._validation import as_array, as_int
-from convlessons.arithmetic import conv_output_size
-from convlessons.reference import im2col
+from convlessons._validation import as_int
+from convlessons.reference.im2col import (
+    INPUT_LEVELS,
+    Im2colProduct,
+    example_arrays,
+    im2col_product,
+)
 from convlessons.widgets._base import FigurePanel, LessonWidget
 from convlessons.widgets._grid import SIGNED_CMAP, UNSIGNED_CMAP, NumberedGrid, highlight
 
-__all__ = ["INPUT_LEVELS", "Im2colProduct", "Im2colViewer", "example_arrays", "im2col_product"]
-
-INPUT_LEVELS = 4
-"""Example inputs are the integers ``0 … INPUT_LEVELS - 1`` (small, so sums are readable)."""
-
-
-def example_arrays(
-    size: int, channels: int, kernel_size: int, seed: int = 0
-) -> tuple[np.ndarray, np.ndarray]:
-    """A small integer input ``(C, size, size)`` in ``0…3`` and kernel ``(C, k, k)`` in ``−1…1``.
-
-    Deterministic for a given ``seed``; the kernel is never all zeros.
-    """
-    size = as_int(size, "size", minimum=1)
-    channels = as_int(channels, "channels", minimum=1)
-    kernel_size = as_int(kernel_size, "kernel_size", minimum=1)
-    rng = np.random.default_rng(as_int(seed, "seed", minimum=0))
-    image = rng.integers(0, INPUT_LEVELS, (channels, size, size)).astype(np.float64)
-    kernel = rng.integers(-1, 2, (channels, kernel_size, kernel_size)).astype(np.float64)
-    kernel.flat[0] = kernel.flat[0] or 1.0
-    return image, kernel
-
-
-@dataclass(frozen=True)
-class Im2colProduct:
-    """Everything the im2col picture shows, for one input, kernel, stride and padding.
-
-    Attributes
-    ----------
-    input, weight
-        ``(C, H, W)`` input and ``(C, k, k)`` kernel (one output channel).
-    stride, padding
-        Square stride ``s >= 1`` and zero padding ``p >= 0``.
-    columns
-        ``reference.im2col(input, k, s, p)``: ``(C·k², L)``.
-    weight_row
-        The kernel flattened in the same (channel, ky, kx) order: ``(1, C·k²)``.
-    product
-        ``weight_row @ columns``: ``(1, L)``.
-    output
-        ``product`` reshaped to ``(H_out, W_out)``; equals ``reference.conv2d`` and
-        ``torch.nn.functional.conv2d`` with the same stride and padding.
-    """
-
-    input: np.ndarray
-    weight: np.ndarray
-    stride: int
-    padding: int
-    columns: np.ndarray
-    weight_row: np.ndarray
-    product: np.ndarray
-    output: np.ndarray
-
-    @property
-    def kernel_size(self) -> int:
-        return self.weight.shape[-1]
-
-    @property
-    def positions(self) -> int:
-        """``L = H_out·W_out``, the number of windows (columns)."""
-        return self.columns.shape[1]
-
-    @property
-    def padded_input(self) -> np.ndarray:
-        """The input with ``padding`` zeros on every side: ``(C, H + 2p, W + 2p)``."""
-        p = self.padding
-        return np.pad(self.input, ((0, 0), (p, p), (p, p)))
-
-    @property
-    def memory_factor(self) -> float:
-        """Column-matrix elements per input element, ``C·k²·L / (C·H·W)`` (≈ k²/s²)."""
-        return self.columns.size / self.input.size
-
-    def window(self, position: int) -> tuple[int, int]:
-        """Top-left input pixel ``(oy·s − p, ox·s − p)`` of window ``position = oy·W_out + ox``."""
-        oy, ox = self.output_cell(position)
-        return oy * self.stride - self.padding, ox * self.stride - self.padding
-
-    def output_cell(self, position: int) -> tuple[int, int]:
-        """``(oy, ox)`` of column ``position``; raises ``ValueError`` if out of range."""
-        position = as_int(position, "position", minimum=0)
-        if position >= self.positions:
-            raise ValueError(
-                f"position must be in 0…{self.positions - 1} (L = {self.positions} windows), "
-                f"got {position}"
-            )
-        oy, ox = divmod(position, self.output.shape[1])
-        return int(oy), int(ox)
-
-    def shapes_text(self) -> str:
-        """HTML: the product with its shapes, and the memory factor against k²/s²."""
-        rows, positions = self.columns.shape
-        h_out, w_out = self.output.shape
-        k, s = self.kernel_size, self.stride
-        return (
-            f"<b>W_row</b> (1 × {rows}) @ <b>columns</b> ({rows} × {positions}) "
-            f"= <b>output</b> (1 × {positions}) → reshape {h_out} × {w_out}<br>"
-            f"rows = C·k² = {self.input.shape[0]}·{k}² = {rows}; "
-            f"columns = L = H_out·W_out = {h_out}·{w_out} = {positions}<br>"
-            f"memory: columns hold {self.columns.size} numbers for {self.input.size} input "
-            f"numbers, factor <b>{self.memory_factor:.2f}</b> (≈ k²/s² = {k}²/{s}² = "
-            f"{k * k / (s * s):.2f} for a large input)"
-        )
-
-    def sum_text(self, position: int) -> str:
-        """HTML: output value at ``position`` as the dot product of W_row with one column."""
-        oy, ox = self.output_cell(position)
-        terms = " + ".join(
-            f"({w:g})({x:g})" for w, x in zip(self.weight_row[0], self.columns[:, position],
-                                               strict=True)
-        )
-        value = self.product[0, position]
-        return f"output[{oy}, {ox}] = W_row · columns[:, {position}] = {terms} = <b>{value:g}</b>"
-
-
-def im2col_product(
-    input: np.ndarray, weight: np.ndarray, stride: int = 1, padding: int = 0
-) -> Im2colProduct:
-    """Compute a one-output-channel convolution as ``W_row @ im2col(input)``.
-
-    ``columns = reference.im2col(input, k, stride, padding)`` (checked against
-    ``torch.nn.functional.unfold``), ``W_row = weight.reshape(1, C·k²)``, and the output
-    ``(W_row @ columns).reshape(H_out, W_out)`` with ``H_out = ⌊(H + 2p − k)/s⌋ + 1``;
-    ``tests/test_widget_im2col.py`` checks it against ``torch.nn.functional.conv2d``.
-
-    Parameters
-    ----------
-    input
-        ``(C, H, W)``.
-    weight
-        ``(C, k, k)``: one square filter over all input channels.
-    stride, padding
-        Ints, ``stride >= 1``, ``padding >= 0``.
-
-    Raises
-    ------
-    ValueError, TypeError
-        Naming the parameter: wrong dimensions, channel mismatch, non-square kernel, or a
-        kernel larger than the padded input (message from ``arithmetic.conv_output_size``).
-    """
-    x = as_array(input, "input", ndim=3, layout="(C, H, W)")
-    w = as_array(weight, "weight", ndim=3, layout="(C, k, k)")
-    stride = as_int(stride, "stride", minimum=1)
-    padding = as_int(padding, "padding", minimum=0)
-    if w.shape[0] != x.shape[0] or w.shape[1] != w.shape[2]:
-        raise ValueError(
-            f"weight must be (C, k, k) with C = input channels = {x.shape[0]}, got {w.shape}"
-        )
-    k = w.shape[1]
-    h_out, w_out = (conv_output_size(n, k, stride, padding) for n in x.shape[1:])
-    columns = im2col(x, k, stride, padding)
-    weight_row = w.reshape(1, -1)
-    product = weight_row @ columns
-    return Im2colProduct(x, w, stride, padding, columns, weight_row, product,
-                         product.reshape(h_out, w_out))
+__all__ = ["Im2colViewer"]
 
 
 class Im2colViewer(LessonWidget):

@@ -1,4 +1,4 @@
-"""Im2colViewer: the model against torch, the view through its controls (headless)."""
+"""Im2colViewer through its controls, headless (the model: tests/reference/test_im2col.py)."""
 
 from __future__ import annotations
 
@@ -6,104 +6,11 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from matplotlib.backend_bases import MouseEvent
 
-from convlessons.reference import conv2d
+from convlessons.reference.im2col import example_arrays
 from convlessons.widgets import im2col as im2col_widget
-from convlessons.widgets.im2col import Im2colViewer, example_arrays, im2col_product
-
-
-@st.composite
-def conv_cases(draw):
-    channels = draw(st.integers(1, 3))
-    k = draw(st.integers(1, 4))
-    stride = draw(st.integers(1, 3))
-    padding = draw(st.integers(0, 2))
-    height = draw(st.integers(max(1, k - 2 * padding), 8))
-    width = draw(st.integers(max(1, k - 2 * padding), 8))
-    x = draw(st.lists(st.floats(-3, 3), min_size=channels * height * width,
-                      max_size=channels * height * width))
-    w = draw(st.lists(st.floats(-3, 3), min_size=channels * k * k, max_size=channels * k * k))
-    return (np.reshape(x, (channels, height, width)), np.reshape(w, (channels, k, k)),
-            stride, padding)
-
-
-@settings(max_examples=60)
-@given(conv_cases())
-def test_product_equals_torch_conv2d(case):
-    x, w, stride, padding = case
-    result = im2col_product(x, w, stride, padding)
-    expected = F.conv2d(torch.from_numpy(x)[None], torch.from_numpy(w)[None],
-                        stride=stride, padding=padding)[0, 0].numpy()
-    np.testing.assert_allclose(result.output, expected, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(result.output, conv2d(x, w[None], stride=stride,
-                                                     padding=padding)[0], atol=1e-12)
-    assert result.columns.shape == (w.size, expected.size)
-    assert result.memory_factor == result.columns.size / x.size
-
-
-@settings(max_examples=30)
-@given(conv_cases(), st.data())
-def test_column_is_the_window_at_its_position(case, data):
-    x, w, stride, padding = case
-    result = im2col_product(x, w, stride, padding)
-    position = data.draw(st.integers(0, result.positions - 1))
-    top, left = result.window(position)
-    k, p = result.kernel_size, padding
-    window = result.padded_input[:, top + p : top + p + k, left + p : left + p + k]
-    np.testing.assert_array_equal(result.columns[:, position], window.ravel())
-    oy, ox = result.output_cell(position)
-    assert result.output[oy, ox] == pytest.approx(float(np.sum(window * w)), abs=1e-9)
-
-
-@pytest.mark.parametrize("stride", [1, 2])
-def test_memory_factor_is_k2_over_s2_for_same_padding(stride):
-    x, w = example_arrays(64, 1, 3)
-    result = im2col_product(x, w, stride, padding=1)
-    assert result.memory_factor == pytest.approx(9 / stride**2)
-    assert "k²/s² = 3²/" in result.shapes_text()
-
-
-def test_worked_example_texts():
-    x = np.arange(9, dtype=float).reshape(1, 3, 3)
-    w = np.array([[[1.0, 0.0], [0.0, -1.0]]])
-    result = im2col_product(x, w)
-    assert "(1 × 4) @ <b>columns</b> (4 × 4)" in result.shapes_text()
-    assert result.sum_text(3) == (
-        "output[1, 1] = W_row · columns[:, 3] = (1)(4) + (0)(5) + (0)(7) + (-1)(8) = <b>-4</b>"
-    )
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "error", "name"),
-    [
-        ({"input": np.zeros((3, 3))}, ValueError, "input"),
-        ({"weight": np.zeros((2, 2, 2))}, ValueError, "weight"),
-        ({"weight": np.zeros((1, 2, 3))}, ValueError, "weight"),
-        ({"stride": 0}, ValueError, "stride"),
-        ({"stride": 1.5}, TypeError, "stride"),
-        ({"padding": -1}, ValueError, "padding"),
-        ({"weight": np.zeros((1, 5, 5))}, ValueError, "kernel_size"),
-    ],
-)
-def test_bad_arguments_name_the_parameter(kwargs, error, name):
-    arguments = {"input": np.zeros((1, 3, 3)), "weight": np.zeros((1, 2, 2))} | kwargs
-    with pytest.raises(error, match=name):
-        im2col_product(**arguments)
-
-
-def test_bad_position_and_example_sizes_name_the_parameter():
-    result = im2col_product(np.zeros((1, 3, 3)), np.zeros((1, 2, 2)))
-    with pytest.raises(ValueError, match=r"position must be in 0…3"):
-        result.window(4)
-    with pytest.raises(ValueError, match="position"):
-        result.output_cell(-1)
-    for name in ("size", "channels", "kernel_size", "seed"):
-        arguments = {"size": 4, "channels": 1, "kernel_size": 2} | {name: -1}
-        with pytest.raises(ValueError, match=name):
-            example_arrays(**arguments)
+from convlessons.widgets.im2col import Im2colViewer
 
 
 @pytest.mark.parametrize(
