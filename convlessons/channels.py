@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from convlessons._format import format_number
 from convlessons._validation import as_array, as_int
 from convlessons.reference import conv2d
 
@@ -57,11 +58,6 @@ def example_layer(
             filter_.flat[0] = 1.0
     bias = rng.integers(-2, 3, c_out).astype(np.float64)
     return x, weight, bias
-
-
-def _number(value: float) -> str:
-    """``3``, ``-1``, ``0.5``: integers without a decimal point."""
-    return f"{value:g}"
 
 
 def _span(first: int, last: int) -> str:
@@ -156,14 +152,14 @@ class ChannelConv:
         lines = []
         for c, total in enumerate(sums):
             products = " + ".join(
-                f"({_number(w)}×{_number(x)})"
+                f"({format_number(w)}×{format_number(x)})"
                 for w, x in zip(self.weight[o, c].ravel(), window[c].ravel(), strict=True)
             )
-            lines.append(f"channel {c}: {products} = {_number(total)}")
-        terms = " + ".join(_number(v) if v >= 0 else f"({_number(v)})"
+            lines.append(f"channel {c}: {products} = {format_number(total)}")
+        terms = " + ".join(format_number(v) if v >= 0 else f"({format_number(v)})"
                            for v in (*sums, self.bias[o]))
         lines.append(f"Y[{o}, {i}, {j}] = channel sums + b[{o}] = {terms} "
-                     f"= {_number(self.output[o, i, j])}")
+                     f"= {format_number(self.output[o, i, j])}")
         return lines
 
     def position_text(self, o: int, i: int, j: int) -> str:
