@@ -13,8 +13,9 @@ import io
 from collections.abc import Callable
 
 import ipywidgets as widgets
-from ipympl.backend_nbagg import Canvas, FigureManager
 from matplotlib.figure import Figure
+
+from convlessons.widgets._ipympl import Canvas, FigureManager
 
 __all__ = ["FigurePanel", "LessonWidget"]
 
