@@ -5,7 +5,7 @@ but ``loops`` (timed on a much smaller layer, see table 3), as ratio to torch an
 with FLOPs = 2*N*K*C*kH*kW*H_out*W_out. Table 2: ``fft`` vs ``im2col`` for a 15x15
 kernel on a 1x1x256x256 image, where the FFT's cost no longer grows with the kernel area.
 
-Run: ``.venv/bin/python benchmarks/bench_reference.py`` (torch and OpenBLAS then use all
+Run: ``.venv/bin/python -m benchmarks.bench_reference`` (torch and OpenBLAS then use all
 cores). On a machine shared with other jobs, multi-threaded timings swing wildly (a woken
 thread waits for a busy core); ``OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1`` in front of the
 command compares single-threaded torch with single-threaded numpy instead.
