@@ -30,11 +30,11 @@ test: setup browser
 	$(PYTHON) -m pytest --nbval-lax tests notebooks
 
 bench: setup
-	$(PYTHON) benchmarks/bench_reference.py
-	$(PYTHON) benchmarks/bench_widgets.py
+	$(PYTHON) -m benchmarks.bench_reference
+	$(PYTHON) -m benchmarks.bench_widgets
 
 report: setup browser
-	$(PYTHON) benchmarks/report.py
+	$(PYTHON) -m benchmarks.report
 
 setup: $(STAMP)
 

@@ -1,13 +1,15 @@
 """Latency of the ConvExplorer as a person feels it: stride key press → redrawn figure.
 
 Starts JupyterLab and Debian's chromium with the helpers the browser test uses
-(``tests/browser_support.py``), runs the explorer notebook, then presses ArrowRight/ArrowLeft on
+(``devtools/browser.py``), runs the explorer notebook, then presses ArrowRight/ArrowLeft on
 the stride slider's handle and times, in the page, from the ``keydown`` event to the first frame
 in which the figure's canvas pixels differ (slider → comm → kernel → matplotlib → PNG → canvas).
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_browser.py [--presses 20] [--notebook PATH] [--root DIR]
+    .venv/bin/python -m benchmarks.bench_browser [--presses 20] [--notebook PATH] [--root DIR]
+
+(from the repository root).
 """
 
 from __future__ import annotations
@@ -17,9 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-
-from browser_support import (  # noqa: E402
+from devtools.browser import (
     ARTIFACTS,
     EXPLORER_NOTEBOOK,
     NOTEBOOK_DIR,

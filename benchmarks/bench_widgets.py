@@ -4,7 +4,7 @@ For every widget of the course, apply a realistic sequence of control changes (t
 sequence is cycled until at least ``--changes`` updates were timed) and report the
 median and 95th percentile of one update, measured from setting the control's value
 to the end of ``figure_panel.render()`` (the Agg rendering + PNG encoding that ipympl
-does when the front end asks for the new picture). Run: ``python benchmarks/bench_widgets.py``.
+does when the front end asks for the new picture). Run: ``python -m benchmarks.bench_widgets``.
 """
 
 from __future__ import annotations

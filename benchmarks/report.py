@@ -7,7 +7,7 @@ Prints, on this machine:
 3. the widget update latencies, control change → figure rendered (``bench_widgets``);
 4. the latency a person feels in JupyterLab: stride key press → redrawn figure (``bench_browser``).
 
-Run: ``make report`` (or ``.venv/bin/python benchmarks/report.py``).
+Run: ``make report`` (or ``.venv/bin/python -m benchmarks.report`` from the repository root).
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ import time
 from datetime import date
 from pathlib import Path
 
-import bench_reference
-import bench_widgets
 import nbformat
 from nbclient import NotebookClient
+
+from benchmarks import bench_reference, bench_widgets
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -64,8 +64,8 @@ def main() -> None:
     print()
 
     print("4. In JupyterLab, in headless chromium")
-    subprocess.run([sys.executable, str(Path(__file__).with_name("bench_browser.py")),
-                    "--presses", "10"], check=True)
+    subprocess.run([sys.executable, "-m", "benchmarks.bench_browser", "--presses", "10"],
+                   cwd=ROOT, check=True)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Drive the course in a real browser: a JupyterLab server, Debian's chromium, and notebook pages.
 
-Shared by ``tests/test_browser.py`` and ``benchmarks/bench_browser.py``.
+Shared by ``tests/test_browser.py`` and ``benchmarks/bench_browser.py``
+(``from devtools.browser import ...``).
 
 The server is hermetic: no token, no password, 127.0.0.1 only, and every Jupyter directory that
 could hold a person's own configuration (config, runtime, user settings, workspaces, IPython

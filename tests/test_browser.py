@@ -1,6 +1,6 @@
 """The course as a person sees it: JupyterLab in Debian's chromium, driven by Playwright.
 
-One JupyterLab server and one browser serve the whole module (see ``browser_support``); each
+One JupyterLab server and one browser serve the whole module (see ``devtools.browser``); each
 notebook gets its own page. Every ``notebooks/*.ipynb`` is run with Run → Run All Cells and must
 show no error output and no broken widget; a screenshot of each is saved under
 ``test-artifacts/screenshots/``. The ConvExplorer in ``01_convolution_operation.ipynb`` is driven
@@ -16,7 +16,10 @@ from urllib.parse import quote
 
 import jsonschema
 import pytest
-from browser_support import (
+from playwright.sync_api import Browser, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from devtools.browser import (
     ARTIFACTS,
     EXPLORER_NOTEBOOK,
     NOTEBOOK_DIR,
@@ -35,8 +38,6 @@ from browser_support import (
     stride_latency_ms,
     summarize_ms,
 )
-from playwright.sync_api import Browser, expect
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 COURSE_SETTINGS = json.loads(OVERRIDES.read_text(encoding="utf-8"))
 LATENCY_REPORT = ARTIFACTS / "browser-latency.txt"
