@@ -7,15 +7,29 @@ e.g. ``ValueError("stride must be a positive int or pair of ints (>= 1), got 0")
 
 from __future__ import annotations
 
+import math
 import numbers
+import reprlib
 from collections.abc import Sequence
 from typing import TypeVar
 
 import numpy as np
 
-__all__ = ["as_int", "as_choice", "as_pair", "as_array"]
+__all__ = ["as_int", "as_real", "as_choice", "as_pair", "as_array", "as_instance", "shown"]
 
 T = TypeVar("T")
+
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = _SHORT.maxother = 60
+_SHORT.maxlong = 40
+
+
+def shown(value: object) -> str:
+    """``repr(value)`` cut to a readable length (``10**400`` does not fill the screen)."""
+    try:
+        return _SHORT.repr(value)
+    except Exception:  # a repr that raises: say what it is instead
+        return f"<{type(value).__name__} object>"
 
 
 def _is_int(value: object) -> bool:
@@ -34,16 +48,86 @@ def as_int(value: object, name: str, *, minimum: int = 0, maximum: int | None = 
     """
     valid = f">= {minimum}" if maximum is None else f"in {minimum}…{maximum}"
     if not _is_int(value):
-        raise TypeError(f"{name} must be an int {valid}, got {value!r}")
+        raise TypeError(f"{name} must be an int {valid}, got {shown(value)}")
     if value < minimum or (maximum is not None and value > maximum):
-        raise ValueError(f"{name} must be an int {valid}, got {value}")
+        raise ValueError(f"{name} must be an int {valid}, got {shown(int(value))}")
     return int(value)
+
+
+def _interval(at_least: float | None, above: float | None, at_most: float | None,
+              below: float | None) -> str:
+    """`` in [0, 1)``, `` > 0``, `` <= 5`` or ``""``: the valid range for a message."""
+    low = ("[", at_least) if at_least is not None else ("(", above) if above is not None else None
+    high = ("]", at_most) if at_most is not None else (")", below) if below is not None else None
+    if low and high:
+        return f" in {low[0]}{low[1]:g}, {high[1]:g}{high[0]}"
+    if low:
+        return f" {'>=' if low[0] == '[' else '>'} {low[1]:g}"
+    if high:
+        return f" {'<=' if high[0] == ']' else '<'} {high[1]:g}"
+    return ""
+
+
+def as_real(
+    value: object,
+    name: str,
+    *,
+    at_least: float | None = None,
+    above: float | None = None,
+    at_most: float | None = None,
+    below: float | None = None,
+) -> float:
+    """Return ``value`` as a finite Python float, checking the optional bounds.
+
+    ``at_least``/``at_most`` are inclusive bounds, ``above``/``below`` exclusive ones, e.g.
+    ``as_real(ratio, "ratio", at_least=0, below=1)`` accepts ``[0, 1)``.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not a real number (bools, strings and complex numbers are refused).
+    ValueError
+        If ``value`` is NaN, infinite, too large for a float (``10**400``) or out of range;
+        the message names ``name`` and the range, e.g. ``"lr must be a finite real number
+        > 0, got -1"``.
+    """
+    valid = f"{name} must be a finite real number{_interval(at_least, above, at_most, below)}"
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{valid}, got {shown(value)}")
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if not (
+        math.isfinite(number)
+        and (at_least is None or number >= at_least)
+        and (above is None or number > above)
+        and (at_most is None or number <= at_most)
+        and (below is None or number < below)
+    ):
+        raise ValueError(f"{valid}, got {shown(value)}")
+    return number
 
 
 def as_choice(value: T, name: str, choices: Sequence[T]) -> T:
     """Return ``value`` if it is one of ``choices`` (bools never match numbers)."""
     if isinstance(value, bool) != any(isinstance(c, bool) for c in choices) or value not in choices:
-        raise ValueError(f"{name} must be one of {tuple(choices)}, got {value!r}")
+        raise ValueError(f"{name} must be one of {tuple(choices)}, got {shown(value)}")
+    return value
+
+
+def as_instance(value: object, name: str, kind: type[T], what: str = "") -> T:
+    """Return ``value`` if it is an instance of ``kind`` (e.g. a ``torch.nn.Module``).
+
+    Raises
+    ------
+    TypeError
+        Otherwise, naming ``name`` and ``what`` (default: the class name), e.g.
+        ``"model must be a torch.nn.Module, got list"``.
+    """
+    if not isinstance(value, kind):
+        raise TypeError(f"{name} must be {what or 'a ' + kind.__name__}, "
+                        f"got {type(value).__name__}")
     return value
 
 
@@ -60,9 +144,9 @@ def as_pair(value: object, name: str, *, minimum: int = 0) -> tuple[int, int]:
     elif isinstance(value, (tuple, list)) and len(value) == 2 and all(map(_is_int, value)):
         pair = (int(value[0]), int(value[1]))
     else:
-        raise TypeError(f"{expected}, got {value!r}")
+        raise TypeError(f"{expected}, got {shown(value)}")
     if min(pair) < minimum:
-        raise ValueError(f"{expected}, got {value!r}")
+        raise ValueError(f"{expected}, got {shown(value)}")
     return pair[0], pair[1]
 
 

@@ -1,9 +1,19 @@
 """The shared argument checks: every message names the parameter and the valid range."""
 
+from fractions import Fraction
+
 import numpy as np
 import pytest
 
-from convlessons._validation import as_array, as_choice, as_int, as_pair
+from convlessons._validation import (
+    as_array,
+    as_choice,
+    as_instance,
+    as_int,
+    as_pair,
+    as_real,
+    shown,
+)
 
 
 def test_as_int_range_and_type():
@@ -49,3 +59,36 @@ def test_as_array():
         as_array([["a"]], "image", ndim=2)
     with pytest.raises(TypeError, match="image must be a numeric array"):
         as_array([[1], [1, 2]], "image", ndim=2)
+
+
+def test_as_real_bounds_and_refusals():
+    assert as_real(np.float32(0.5), "ratio", at_least=0, below=1) == 0.5
+    assert as_real(3, "theta") == 3.0 and type(as_real(3, "theta")) is float
+    with pytest.raises(ValueError, match=r"ratio must be a finite real number in \[0, 1\), got 1"):
+        as_real(1, "ratio", at_least=0, below=1)
+    with pytest.raises(ValueError, match=r"lr must be a finite real number > 0, got -1"):
+        as_real(-1, "lr", above=0)
+    with pytest.raises(ValueError, match=r"sigma must be a finite real number <= 8, got nan"):
+        as_real(float("nan"), "sigma", at_most=8)
+    with pytest.raises(ValueError, match="sigma"):
+        as_real(10**400, "sigma")  # too large for a float: no OverflowError
+    with pytest.raises(ValueError, match="sigma"):
+        as_real(Fraction(10**400), "sigma")
+    for junk in (True, "1", 1 + 0j, None, np.ones(1)):
+        with pytest.raises(TypeError, match="theta must be a finite real number"):
+            as_real(junk, "theta")
+
+
+def test_as_instance():
+    assert as_instance(3, "count", int) == 3
+    with pytest.raises(TypeError, match="model must be a torch.nn.Module, got list"):
+        as_instance([], "model", int, "a torch.nn.Module")
+    with pytest.raises(TypeError, match="conv must be a float, got str"):
+        as_instance("x", "conv", float)
+
+
+def test_messages_show_huge_values_cut_short():
+    with pytest.raises(ValueError) as refused:
+        as_int(10**400, "size", minimum=1, maximum=5)
+    assert len(str(refused.value)) < 120 and "..." in str(refused.value)
+    assert shown("x" * 500).count("x") < 100

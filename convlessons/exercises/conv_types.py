@@ -11,33 +11,25 @@ same count with the piece the learner forgot taken out (no bias, groups = 1, no 
 step, ...), so every hint names a mistake that reproduces the learner's number exactly.
 Transposed sizes come from :func:`convlessons.arithmetic.conv_transpose_output_size`
 (checked against ``torch.nn.functional.conv_transpose2d``), and the checkerboard note from
-the overlap counts of :func:`convlessons.reference.transposed.transposed_conv`.
+the overlap counts of the full output's interior (:func:`interior_overlap_range`, checked
+against ``conv_transpose2d`` of ones in the tests).
 """
 
 from __future__ import annotations
 
-import numbers
-from collections.abc import Mapping, Sequence
-
-import numpy as np
+from collections.abc import Mapping
 
 from convlessons._validation import as_int
 from convlessons.arithmetic import conv_transpose_output_size
 from convlessons.costs import conv_cost, layer_kind
 from convlessons.exercises import Verdict, checker, correct, wrong
-from convlessons.reference.transposed import transposed_conv
+from convlessons.exercises._answers import UnreadableAnswer, whole_number, whole_numbers
 
-__all__ = ["SETTING_NAMES", "check_parameter_count", "check_upsampling_settings"]
+__all__ = ["SETTING_NAMES", "check_parameter_count", "check_upsampling_settings",
+           "interior_overlap_range"]
 
 SETTING_NAMES = ("kernel_size", "stride", "padding", "output_padding")
 """The four settings :func:`check_upsampling_settings` expects, in this order."""
-
-
-def _whole_number(answer: object) -> int | None:
-    """``answer`` as an int if it is a whole number (int, integral float or numpy scalar)."""
-    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
-        return None
-    return int(answer) if float(answer).is_integer() else None
 
 
 # -------------------------------------------------------------------- parameter counts
@@ -84,6 +76,7 @@ def _parameter_mistakes(c_in: int, c_out: int, k: int, groups: int, separable: b
     return mistakes
 
 
+@checker
 def check_parameter_count(answer: object, in_channels: int, out_channels: int,
                           kernel_size: int, groups: int = 1, separable: bool = False,
                           bias: bool = True) -> Verdict:
@@ -103,17 +96,10 @@ def check_parameter_count(answer: object, in_channels: int, out_channels: int,
     """
     expected = conv_cost(in_channels, out_channels, kernel_size, groups, separable, size=1,
                          bias=bias).params
-    return _judge_parameter_count(answer, expected, in_channels, out_channels, kernel_size,
-                                  groups, separable, bias)
-
-
-@checker
-def _judge_parameter_count(answer: object, expected: int, c_in: int, c_out: int, k: int,
-                           groups: int, separable: bool, bias: bool) -> Verdict:
-    value = _whole_number(answer)
+    c_in, c_out, k = in_channels, out_channels, kernel_size
     kind = layer_kind(c_in, groups, separable)
-    if value is None:
-        return wrong("Give one whole number: the total count of weights and biases.")
+    yield
+    value = whole_number(answer, "one whole number: the total count of weights and biases")
     if value == expected:
         return correct(f"The {kind} layer has {expected} parameters, as "
                        "sum(p.numel() for p in layer.parameters()) says.")
@@ -128,36 +114,65 @@ def _judge_parameter_count(answer: object, expected: int, c_in: int, c_out: int,
 # -------------------------------------------------------------------- transposed settings
 
 
-def _settings(answer: object) -> tuple[int, int, int, int] | None:
-    """A mapping with :data:`SETTING_NAMES` or a sequence of four whole numbers."""
-    if isinstance(answer, Mapping):
-        if set(answer) != set(SETTING_NAMES):
-            return None
-        values = [answer[name] for name in SETTING_NAMES]
-    elif isinstance(answer, Sequence) and not isinstance(answer, (str, bytes)):
-        values = list(answer)
-    else:
-        return None
-    numbers_ = [_whole_number(value) for value in values]
-    if len(numbers_) != len(SETTING_NAMES) or None in numbers_:
-        return None
-    return tuple(numbers_)  # type: ignore[return-value]
+_SETTINGS = ("four whole numbers (kernel_size, stride, padding, output_padding), as a tuple "
+             "or a dict with those keys")
 
 
-def _checkerboard_note(n: int, k: int, s: int, p: int, op: int) -> str:
+def _settings(answer: object) -> tuple[int, ...]:
+    """A mapping with exactly the keys :data:`SETTING_NAMES`, or four whole numbers."""
+    if not isinstance(answer, Mapping):
+        return whole_numbers(answer, len(SETTING_NAMES), _SETTINGS)
+    try:
+        keys = set(answer)
+    except Exception as err:  # a mapping whose iteration fails
+        raise UnreadableAnswer(f"Give {_SETTINGS}; your dict could not be read.") from err
+    if keys != set(SETTING_NAMES):
+        raise UnreadableAnswer(f"Give {_SETTINGS}; your dict has the keys "
+                               f"{sorted(map(str, keys))}.")
+    return tuple(whole_number(answer[name], _SETTINGS) for name in SETTING_NAMES)
+
+
+def interior_overlap_range(n: int, k: int, s: int) -> tuple[int, int] | None:
+    """Fewest and most kernel copies that reach one interior pixel of a transposed conv.
+
+    Input ``n × n`` of ones, kernel ``k × k`` of ones, stride ``s``: the full output
+    (before cropping) is the overlap count. Its interior, rows and columns ``k − 1 …
+    (n − 1)s``, is where every input pixel that could reach a pixel exists; there a row
+    ``y`` is reached by the ``i`` with ``is ≤ y ≤ is + k − 1``: ``⌊k/s⌋`` or ``⌈k/s⌉`` of
+    them, depending on ``y mod s``. With ``k = qs + r``, ``0 < r``, both occur as soon as
+    the interior has two rows; counts of a pixel are products of its row and column
+    counts. Exact integer arithmetic, no canvas: ``n``, ``k``, ``s`` may be huge.
+
+    Returns
+    -------
+    tuple of int or None
+        ``(min, max)`` of the interior counts, ``None`` when there is no interior.
+    """
+    rows = (n - 1) * s - (k - 1) + 1
+    if rows <= 0:
+        return None
+    q, r = divmod(k, s)
+    if r == 0:
+        return q * q, q * q
+    fewest = q if rows >= 2 else q + 1
+    return fewest * fewest, (q + 1) * (q + 1)
+
+
+def _checkerboard_note(n: int, k: int, s: int) -> str:
     """A note when the stride does not divide the kernel, with the overlap counts."""
     if k % s == 0:
         return ""
-    counts = transposed_conv(np.ones((n, n)), np.ones((k, k)), s, p, op).interior_counts()
-    spread = (f": interior pixels receive between {int(counts.min())} and {int(counts.max())} "
+    counts = interior_overlap_range(n, k, s)
+    spread = (f": interior pixels receive between {counts[0]} and {counts[1]} "
               "scatters, so a constant input already gives a checkerboard"
-              if counts.size and counts.min() != counts.max()
+              if counts is not None and counts[0] != counts[1]
               else ", so on a larger input the kernel copies overlap unevenly")
     return (f" Note: kernel_size {k} is not divisible by stride {s}{spread} (Odena et al., "
             "2016). A kernel_size the stride divides avoids it, e.g. 4 with stride 2 and "
             "padding 1.")
 
 
+@checker
 def check_upsampling_settings(answer: object, input_size: int = 7,
                               target_size: int = 14) -> Verdict:
     """Check transposed-conv settings that map ``input_size`` pixels to ``target_size``.
@@ -176,16 +191,8 @@ def check_upsampling_settings(answer: object, input_size: int = 7,
     """
     n = as_int(input_size, "input_size", minimum=1)
     target = as_int(target_size, "target_size", minimum=1)
-    return _judge_upsampling(answer, n, target)
-
-
-@checker
-def _judge_upsampling(answer: object, n: int, target: int) -> Verdict:
-    settings = _settings(answer)
-    if settings is None:
-        return wrong("Give four whole numbers (kernel_size, stride, padding, output_padding), "
-                     "as a tuple or a dict with those keys.")
-    k, s, p, op = settings
+    yield
+    k, s, p, op = _settings(answer)
     if k < 1 or s < 1 or p < 0 or op < 0:
         return wrong("kernel_size and stride must be ≥ 1, padding and output_padding ≥ 0.")
     if op >= s:
@@ -202,7 +209,7 @@ def _judge_upsampling(answer: object, n: int, target: int) -> Verdict:
             f" Note: with stride {s} this fits {n} → {target} only; stride {target // n} "
             f"scales every input size by {target // n}." if target % n == 0 else "")
         return correct(f"(n − 1)s − 2p + k + output_padding = ({n} − 1)·{s} − 2·{p} + {k} + "
-                       f"{op} = {target}." + scale + _checkerboard_note(n, k, s, p, op))
+                       f"{op} = {target}." + scale + _checkerboard_note(n, k, s))
     if target % n == 0 and s != target // n:
         return wrong(f"{got}: each input pixel moves the output by the stride, so a "
                      f"{target // n}× upsampling needs stride = {target // n}.")

@@ -14,11 +14,11 @@ from __future__ import annotations
 from collections import Counter
 
 import numpy as np
-import torch
 
 from convlessons._validation import as_array, as_int
 from convlessons.arithmetic import conv_output_size
 from convlessons.exercises import Verdict, checker, correct, wrong
+from convlessons.exercises._answers import real_array, whole_numbers
 from convlessons.reference import im2col, multiplication_counts
 
 __all__ = ["check_im2col_matrix", "check_multiplication_counts"]
@@ -30,6 +30,12 @@ _TOLERANCE = 1e-9
 # -------------------------------------------------------------------- im2col matrix
 
 
+def _same_multiset(got: np.ndarray, expected: np.ndarray) -> bool:
+    """Whether the rows of ``got`` are the rows of ``expected`` in some order."""
+    return Counter(map(tuple, got.tolist())) == Counter(map(tuple, expected.tolist()))
+
+
+@checker
 def check_im2col_matrix(answer: object, image: np.ndarray, kernel_size: int) -> Verdict:
     """Check a hand-built im2col matrix of ``image`` for a square kernel, stride 1, no padding.
 
@@ -49,34 +55,12 @@ def check_im2col_matrix(answer: object, image: np.ndarray, kernel_size: int) -> 
     """
     image = as_array(image, "image", ndim=3, layout="(C, H, W)")
     kernel_size = as_int(kernel_size, "kernel_size", minimum=1)
-    out_size = tuple(conv_output_size(n, kernel_size) for n in image.shape[1:])
-    return _judge_im2col_matrix(answer, image, kernel_size, im2col(image, kernel_size), out_size)
-
-
-def _as_matrix(answer: object) -> np.ndarray | None:
-    """``answer`` as a 2-D float64 array, or ``None`` if it is not a numeric matrix."""
-    if isinstance(answer, torch.Tensor):
-        answer = answer.detach().cpu().numpy()
-    try:
-        matrix = np.asarray(answer, dtype=np.float64)
-    except (TypeError, ValueError):
-        return None
-    return matrix if matrix.ndim == 2 else None
-
-
-def _same_multiset(got: np.ndarray, expected: np.ndarray) -> bool:
-    """Whether the rows of ``got`` are the rows of ``expected`` in some order."""
-    return Counter(map(tuple, got.tolist())) == Counter(map(tuple, expected.tolist()))
-
-
-@checker
-def _judge_im2col_matrix(answer: object, image: np.ndarray, k: int, expected: np.ndarray,
-                         out_size: tuple[int, int]) -> Verdict:
-    matrix = _as_matrix(answer)
-    if matrix is None:
-        return wrong("Give a 2-D array (e.g. np.array([[...], [...]])): one column per window.")
+    h_out, w_out = (conv_output_size(n, kernel_size) for n in image.shape[1:])
+    expected, k = im2col(image, kernel_size), kernel_size
+    yield
+    matrix = real_array(answer, "a 2-D array (e.g. np.array([[...], [...]])): one column per "
+                                "window", ndim=2)
     rows, positions = expected.shape
-    h_out, w_out = out_size
     shape = "×".join(map(str, expected.shape))
     if matrix.shape == expected.shape and np.allclose(matrix, expected, atol=_TOLERANCE):
         return correct(f"{positions} windows, one per column, each read row by row into "
@@ -121,6 +105,7 @@ def _judge_im2col_matrix(answer: object, image: np.ndarray, k: int, expected: np
 # -------------------------------------------------------------------- multiplication counts
 
 
+@checker
 def check_multiplication_counts(
     answer: object,
     output_size: int = 12,
@@ -154,7 +139,29 @@ def check_multiplication_counts(
     if output_size % m:
         raise ValueError(f"output_size must be a multiple of m = {m} (whole tiles), "
                          f"got {output_size}")
-    return _judge_counts(answer, (output_size // m) ** 2, in_channels, out_channels, m, r)
+    tiles, c, k = (output_size // m) ** 2, in_channels, out_channels
+    direct_tile, winograd_tile = multiplication_counts(m, r)
+    direct, winograd = tiles * direct_tile * c * k, tiles * winograd_tile * c * k
+    yield
+    pair = whole_numbers(answer, 2, "two whole numbers: answer = (direct, winograd)")
+    got_direct, got_winograd = pair
+    if pair == (direct, winograd):
+        return correct(f"{tiles} tiles × C·K = {c * k} channel pairs × ({direct_tile} vs "
+                       f"{winograd_tile}) per tile: {direct} vs {winograd} multiplications, "
+                       f"{direct / winograd:g}× fewer.")
+    if pair == (winograd, direct):
+        return wrong("The two numbers are swapped: give (direct, winograd); direct is larger.")
+    if got_direct != direct:
+        hints = _count_hints(direct_tile, m * r, tiles, c, k, "Direct")
+        return wrong(hints.get(got_direct, "Direct: each output value is an r×r dot product "
+                                           "per input channel; count outputs × r² × C × K."))
+    hints = _count_hints(winograd_tile, m + r - 1, tiles, c, k, "Winograd")
+    hints.setdefault(tiles * (m + r) ** 2 * c * k,
+                     f"Winograd: an input tile has n = m + r − 1 = {m + r - 1} values per side, "
+                     "not m + r.")
+    return wrong(hints.get(got_winograd, f"Winograd: each of the {tiles} tiles costs "
+                                         "(m + r − 1)² element-wise products per channel "
+                                         "pair."))
 
 
 def _count_hints(per_tile: int, per_tile_1d: int, tiles: int, c: int, k: int,
@@ -178,42 +185,3 @@ def _count_hints(per_tile: int, per_tile_1d: int, tiles: int, c: int, k: int,
     for value, hint in candidates:
         hints.setdefault(value, hint)
     return hints
-
-
-def _as_pair_of_numbers(answer: object) -> tuple[float, float] | None:
-    """``answer`` as two floats if it is a length-2 sequence of real numbers, else ``None``."""
-    if isinstance(answer, str | bytes) or not hasattr(answer, "__len__") or len(answer) != 2:
-        return None
-    values = []
-    for item in answer:
-        if isinstance(item, bool) or not isinstance(item, int | float | np.integer | np.floating):
-            return None
-        values.append(float(item))
-    return values[0], values[1]
-
-
-@checker
-def _judge_counts(answer: object, tiles: int, c: int, k: int, m: int, r: int) -> Verdict:
-    pair = _as_pair_of_numbers(answer)
-    if pair is None:
-        return wrong("Give two whole numbers: answer = (direct, winograd).")
-    direct_tile, winograd_tile = multiplication_counts(m, r)
-    direct, winograd = tiles * direct_tile * c * k, tiles * winograd_tile * c * k
-    got_direct, got_winograd = pair
-    if pair == (direct, winograd):
-        return correct(f"{tiles} tiles × C·K = {c * k} channel pairs × ({direct_tile} vs "
-                       f"{winograd_tile}) per tile: {direct} vs {winograd} multiplications, "
-                       f"{direct / winograd:g}× fewer.")
-    if pair == (winograd, direct):
-        return wrong("The two numbers are swapped: give (direct, winograd); direct is larger.")
-    if got_direct != direct:
-        hints = _count_hints(direct_tile, m * r, tiles, c, k, "Direct")
-        return wrong(hints.get(got_direct, "Direct: each output value is an r×r dot product "
-                                           "per input channel; count outputs × r² × C × K."))
-    hints = _count_hints(winograd_tile, m + r - 1, tiles, c, k, "Winograd")
-    hints.setdefault(tiles * (m + r) ** 2 * c * k,
-                     f"Winograd: an input tile has n = m + r − 1 = {m + r - 1} values per side, "
-                     "not m + r.")
-    return wrong(hints.get(got_winograd, f"Winograd: each of the {tiles} tiles costs "
-                                         "(m + r − 1)² element-wise products per channel "
-                                         "pair."))

@@ -17,12 +17,12 @@ vector in (x = column, y = row) coordinates, with rows growing downwards.
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
-from convlessons._validation import as_array, as_int
+from convlessons._validation import as_array, as_int, as_real
 from convlessons.exercises import Verdict, checker, correct, wrong
+from convlessons.exercises._answers import real_array, real_number
 from convlessons.kernels import gabor_kernel
 from convlessons.reference import conv2d, correlate2d
 
@@ -51,15 +51,6 @@ _MARGIN = 1.05
 """The 45° response must beat every other edge by 5 % to count as "responds most"."""
 
 
-def _real(value: object, name: str) -> float:
-    """``value`` as a finite float; the message names ``name``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a finite real number, got {value!r}")
-    if not math.isfinite(float(value)):
-        raise ValueError(f"{name} must be a finite real number, got {value!r}")
-    return float(value)
-
-
 # -------------------------------------------------------------------- exercise 1: 45° edges
 
 
@@ -78,7 +69,7 @@ def edge_image(angle: float, size: int = EDGE_SIZE) -> np.ndarray:
     TypeError, ValueError
         If ``angle`` is not a finite real number or ``size`` is not an int >= 3.
     """
-    radians = math.radians(_real(angle, "angle"))
+    radians = math.radians(as_real(angle, "angle"))
     size = as_int(size, "size", minimum=3)
     rows, cols = np.indices((size, size), dtype=np.float64) - (size - 1) / 2
     distance = cols * math.sin(radians) + rows * math.cos(radians)
@@ -118,13 +109,19 @@ def check_diagonal_edge_kernel(answer: object) -> Verdict:
     3×3 array, all zeros, a non-zero sum (it responds to brightness), the mirrored kernel
     (135° wins), equal responses to every edge, a horizontal or vertical edge detector (0° or
     90° wins), equal responses to 45° and 135° (a kernel symmetric under a left-right flip,
-    like the Laplacian), and a tie with 0° or 90°.
+    like the Laplacian), and a tie with 0° or 90°. Values so large that the sums overflow
+    are refused.
     """
-    kernel = as_array(answer, "your kernel", ndim=2, layout="(3, 3)")
+    yield
+    kernel = real_array(answer, "a 3×3 kernel (a 2-D array)", ndim=2)
     if kernel.shape != (3, 3):
         return wrong(f"Give a 3×3 kernel, got {kernel.shape[0]}×{kernel.shape[1]}.")
-    kernel = kernel.astype(np.float64)
-    l1 = float(np.abs(kernel).sum())
+    with np.errstate(over="ignore", invalid="ignore"):
+        l1 = float(np.abs(kernel).sum())
+        responses = edge_responses(kernel) if math.isfinite(l1) else {}
+    if not all(map(math.isfinite, [l1, *responses.values()])):
+        return wrong("Your kernel's values are so large that its sums overflow to infinity: "
+                     "use moderate weights such as −1, 0 and 1.")
     if l1 == 0:
         return wrong("Your kernel is all zeros: it responds to nothing. Put negative weights "
                      "on one side of the / diagonal and positive weights on the other.")
@@ -133,7 +130,6 @@ def check_diagonal_edge_kernel(answer: object) -> Verdict:
         return wrong(f"Your kernel sums to {total:g}, so on a flat region of brightness b it "
                      f"outputs {total:g}·b: it responds to brightness, not only to edges. "
                      "Make the weights sum to 0.")
-    responses = edge_responses(kernel)
     seen = f"Peak responses: {_describe(responses)}."
     r45 = responses[45]
     others = {angle: value for angle, value in responses.items() if angle != 45}
@@ -166,6 +162,11 @@ def check_diagonal_edge_kernel(answer: object) -> Verdict:
 # -------------------------------------------------------------------- exercise 2: Gabor bank
 
 
+def _same_angle(a: float, b: float) -> bool:
+    """Whether two orientations agree modulo 180°."""
+    return abs((a - b + 90) % 180 - 90) < 1e-6
+
+
 def stripes(theta: float, wavelength: float, size: int = 64, phase: float = 0.0) -> np.ndarray:
     """The plane wave ``1/2 + 1/2 cos(2π (x cos θ + y sin θ) / λ + phase)``, ``size × size``.
 
@@ -178,11 +179,9 @@ def stripes(theta: float, wavelength: float, size: int = 64, phase: float = 0.0)
     TypeError, ValueError
         If ``theta``/``phase`` are not finite, ``wavelength <= 0`` or ``size < 1``.
     """
-    radians = math.radians(_real(theta, "theta"))
-    wavelength = _real(wavelength, "wavelength")
-    if wavelength <= 0:
-        raise ValueError(f"wavelength must be a finite real number > 0, got {wavelength!r}")
-    phase = _real(phase, "phase")
+    radians = math.radians(as_real(theta, "theta"))
+    wavelength = as_real(wavelength, "wavelength", above=0)
+    phase = as_real(phase, "phase")
     size = as_int(size, "size", minimum=1)
     rows, cols = np.indices((size, size), dtype=np.float64)
     wave = (cols * math.cos(radians) + rows * math.sin(radians)) / wavelength
@@ -219,10 +218,8 @@ def gabor_bank_energy(
         not > 0 or ``orientations`` is empty.
     """
     image = as_array(image, "image", ndim=2, layout="(H, W)")
-    wavelength = _real(wavelength, "wavelength")
-    if wavelength <= 0:
-        raise ValueError(f"wavelength must be a finite real number > 0, got {wavelength!r}")
-    thetas = [math.radians(_real(theta, "orientations")) for theta in orientations]
+    wavelength = as_real(wavelength, "wavelength", above=0)
+    thetas = [math.radians(as_real(theta, "orientations")) for theta in orientations]
     if not thetas:
         raise ValueError("orientations must hold at least one angle, got none")
     ksize = 2 * round(1.5 * wavelength) + 1
@@ -234,6 +231,7 @@ def gabor_bank_energy(
     return np.mean(responses**2, axis=(1, 2))
 
 
+@checker
 def check_gabor_orientation(answer: object, image: np.ndarray, wavelength: float = 8.0) -> Verdict:
     """Check which orientation of :data:`GABOR_ORIENTATIONS` responds most to ``image``.
 
@@ -250,19 +248,8 @@ def check_gabor_orientation(answer: object, image: np.ndarray, wavelength: float
     """
     energy = gabor_bank_energy(image, wavelength)
     best = GABOR_ORIENTATIONS[int(np.argmax(energy))]
-    return _judge_orientation(answer, best)
-
-
-def _same_angle(a: float, b: float) -> bool:
-    """Whether two orientations agree modulo 180°."""
-    return abs((a - b + 90) % 180 - 90) < 1e-6
-
-
-@checker
-def _judge_orientation(answer: object, best: int) -> Verdict:
-    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
-        return wrong("Give one angle in degrees, e.g. answer = 30.")
-    value = float(answer)
+    yield
+    value = real_number(answer, "one angle in degrees, e.g. answer = 30")
     if _same_angle(value, best):
         return correct(f"θ = {best}°: the wave vector points across the stripes, and θ is "
                        "measured with rows growing downwards (clockwise on screen).")

@@ -13,8 +13,6 @@ at the typical mistake.
 
 from __future__ import annotations
 
-import numbers
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +22,13 @@ import torch.nn.functional as F
 from convlessons._validation import as_array, as_int
 from convlessons.arithmetic import conv_output_size
 from convlessons.exercises import Verdict, checker, correct, wrong
+from convlessons.exercises._answers import (
+    LearnerFunctionFailed,
+    call_learner,
+    real_array,
+    real_number,
+    whole_number,
+)
 from convlessons.reference import convolve2d, correlate2d
 
 __all__ = ["MY_CONV2D_CASES", "Conv2dCase", "check_my_conv2d", "check_output_cell",
@@ -33,40 +38,27 @@ _TOLERANCE = 1e-6
 """Absolute tolerance for a learner's number (typed by hand or computed in float64)."""
 
 
-def _number(answer: object) -> float | None:
-    """``answer`` as a float if it is one real number (int, float, 0-d or 1-element array)."""
-    if isinstance(answer, bool):
-        return None
-    if isinstance(answer, numbers.Real):
-        return float(answer)
-    if isinstance(answer, torch.Tensor):
-        answer = answer.detach().cpu().numpy()
-    if isinstance(answer, np.ndarray) and answer.size == 1 and answer.dtype.kind in "iuf":
-        return float(answer.reshape(-1)[0])
-    return None
-
-
 # -------------------------------------------------------------------- 00: output size
 
 
+@checker
 def check_valid_output_size(answer: object, input_size: int = 7, kernel_size: int = 3) -> Verdict:
     """Check the side of the output of a ``k × k`` kernel on an ``n × n`` input.
 
     No padding, stride 1: ``n_out = n - k + 1`` (``arithmetic.conv_output_size``).
     Hints for ``n - k`` (the +1), ``n`` (no shrinking), ``n + k - 1`` ("full" size),
     ``k`` and ``n_out²`` (number of outputs instead of the side).
+
+    Raises
+    ------
+    ValueError, TypeError
+        If ``input_size``/``kernel_size`` is not an int >= 1 or the kernel is larger.
     """
     n = as_int(input_size, "input_size", minimum=1)
     k = as_int(kernel_size, "kernel_size", minimum=1)
     expected = conv_output_size(n, k)
-    return _judge_output_size(answer, n, k, expected)
-
-
-@checker
-def _judge_output_size(answer: object, n: int, k: int, expected: int) -> Verdict:
-    value = _number(answer)
-    if value is None:
-        return wrong("Give one whole number: the side of the (square) output.")
+    yield
+    value = whole_number(answer, "one whole number: the side of the (square) output")
     if value == expected:
         return correct(f"The {k}×{k} window fits in {expected} positions along each side "
                        f"(0 to {n - k}), so the output is {expected}×{expected}.")
@@ -88,6 +80,7 @@ def _judge_output_size(answer: object, n: int, k: int, expected: int) -> Verdict
 # -------------------------------------------------------------------- 01: one output cell
 
 
+@checker
 def check_output_cell(
     answer: object, image: np.ndarray, kernel: np.ndarray, row: int, col: int
 ) -> Verdict:
@@ -112,17 +105,8 @@ def check_output_cell(
     if row >= output.shape[0] or col >= output.shape[1]:
         raise ValueError(f"(row, col) must be inside the {output.shape[0]}×{output.shape[1]} "
                          f"output, got ({row}, {col})")
-    return _judge_output_cell(answer, image, kernel, output, row, col)
-
-
-@checker
-def _judge_output_cell(
-    answer: object, image: np.ndarray, kernel: np.ndarray, output: np.ndarray, row: int, col: int
-) -> Verdict:
-    value = _number(answer)
-    if value is None:
-        return wrong("Give one number: the value of the output at "
-                     f"({row}, {col}).")
+    yield
+    value = real_number(answer, f"one number: the value of the output at ({row}, {col})")
 
     def near(target: float) -> bool:
         return abs(value - target) <= _TOLERANCE
@@ -252,49 +236,54 @@ def _value_hint(out: np.ndarray, x: np.ndarray, w: np.ndarray, case: Conv2dCase,
             "c·stride : c·stride + kW] and that padding adds zeros.")
 
 
-def check_my_conv2d(answer: object, seed: int = 0) -> Verdict:
-    """Run the learner's ``my_conv2d(x, w, stride, padding)`` on :data:`MY_CONV2D_CASES`.
-
-    ``x`` is ``(C_in, H, W)``, ``w`` is ``(C_out, C_in, kH, kW)`` (float64, standard normal
-    drawn with ``numpy.random.default_rng(seed)``); the expected result is
-    ``torch.nn.functional.conv2d(x, w, stride=stride, padding=padding)`` on the unbatched
-    input, shape ``(C_out, H_out, W_out)``. The first failing case gives the hint: an
-    exception, a wrong shape (stride or padding forgotten, H/W swapped, no channel sum),
-    or wrong values (flipped kernel, one input channel only, transposed indices).
-    """
-    seed = as_int(seed, "seed", minimum=0)
-    return _judge_my_conv2d(answer, seed)
+def _error_hint(error: BaseException | None) -> str:
+    """A hint for the typical cause of an exception in a loop implementation of conv2d."""
+    if isinstance(error, IndexError):
+        return (" An IndexError often means rows and columns are swapped (H vs W) or the "
+                "padding is missing.")
+    if error is not None and "broadcast" in str(error):
+        return (" The window and w[k] have different shapes: take all channels, "
+                "x_pad[:, rows, cols], and pad only H and W: "
+                "np.pad(x, ((0, 0), (p, p), (p, p))).")
+    return ""
 
 
 @checker
-def _judge_my_conv2d(answer: object, seed: int) -> Verdict:
+def check_my_conv2d(answer: object, seed: int | None = None) -> Verdict:
+    """Run the learner's ``my_conv2d(x, w, stride, padding)`` on :data:`MY_CONV2D_CASES`.
+
+    ``x`` is ``(C_in, H, W)``, ``w`` is ``(C_out, C_in, kH, kW)``, float64 standard normal
+    values drawn afresh on every call (``numpy.random.default_rng(seed)``; ``seed=None``, the
+    default, gives new values each time, so no table of answers can pass); the expected
+    result is ``torch.nn.functional.conv2d(x, w, stride=stride, padding=padding)`` on the
+    unbatched input, shape ``(C_out, H_out, W_out)``. Each case runs under
+    :data:`~convlessons.exercises._answers.TIME_LIMIT`. The first failing case gives the
+    hint: an exception or a time-out, a wrong shape (stride or padding forgotten, H/W
+    swapped, no channel sum), or wrong values (flipped kernel, one input channel only,
+    transposed indices).
+
+    Raises
+    ------
+    ValueError, TypeError
+        If ``seed`` is neither ``None`` nor an int >= 0.
+    """
+    rng = np.random.default_rng(None if seed is None else as_int(seed, "seed", minimum=0))
+    yield
     if not callable(answer):
         return wrong("The answer should be your function itself: answer = my_conv2d "
                      "(no parentheses).")
-    function: Callable[..., object] = answer
-    rng = np.random.default_rng(seed)
     for case in MY_CONV2D_CASES:
         x, w = _case_arrays(case, rng)
         expected = _torch_conv2d(x, w, case.stride, case.padding)
         try:
-            result = function(x.copy(), w.copy(), stride=case.stride, padding=case.padding)
-        except Exception as err:  # any error in the learner's code becomes a hint
-            hint = ""
-            if isinstance(err, IndexError):
-                hint = (" An IndexError often means rows and columns are swapped (H vs W) or "
-                        "the padding is missing.")
-            elif "broadcast" in str(err):
-                hint = (" The window and w[k] have different shapes: take all channels, "
-                        "x_pad[:, rows, cols], and pad only H and W: "
-                        "np.pad(x, ((0, 0), (p, p), (p, p))).")
-            return wrong(f"Your function raised {type(err).__name__}: {err} (with "
-                         f"{case.describe()}).{hint}")
+            result = call_learner(answer, (x.copy(), w.copy()),
+                                  {"stride": case.stride, "padding": case.padding},
+                                  case=case.describe())
+        except LearnerFunctionFailed as failure:
+            return wrong(f"{failure}{_error_hint(failure.error)}")
         if result is None:
             return wrong("Your function returned None: did you forget `return out`?")
-        try:
-            out = np.asarray(result, dtype=np.float64)
-        except (TypeError, ValueError):
-            return wrong(f"Return a numpy array, got {type(result).__name__}.")
+        out = real_array(result, "back a numpy array of real numbers from your function")
         if out.shape != expected.shape:
             return wrong(_shape_hint(out.shape, case, expected.shape))
         if not np.allclose(out, expected, atol=_TOLERANCE):

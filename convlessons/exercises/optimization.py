@@ -12,15 +12,13 @@ scaled), so a hint names a mistake that reproduces the learner's numbers.
 
 from __future__ import annotations
 
-import numbers
-from collections.abc import Callable
-
 import numpy as np
 import torch
 from torch import nn
 
-from convlessons._validation import as_array, as_int
+from convlessons._validation import as_instance, as_int, as_real
 from convlessons.exercises import Verdict, checker, correct, wrong
+from convlessons.exercises._answers import entries, real_array, real_number
 from convlessons.models import SmallCNN, accuracy, fuse_conv_bn, prune_channels, train
 
 __all__ = ["check_fused_conv_bn", "check_pruning_ratio"]
@@ -94,6 +92,7 @@ def _closest_hint(value: np.ndarray, mistakes: list[tuple[np.ndarray, str]]) -> 
     return None
 
 
+@checker
 def check_fused_conv_bn(answer: object, conv: nn.Conv2d, bn: nn.BatchNorm2d) -> Verdict:
     """Check a hand-fused ``(weight, bias)`` for ``conv`` followed by eval-mode ``bn``.
 
@@ -107,26 +106,22 @@ def check_fused_conv_bn(answer: object, conv: nn.Conv2d, bn: nn.BatchNorm2d) -> 
     Compared with ``numpy.allclose(rtol=1e-5, atol=1e-7)``. Hints for the weight: divided
     by the variance, no ``eps``, no ``gamma``, not scaled; for the bias: the conv bias,
     ``beta`` or ``mu`` forgotten, the variance or no ``eps``, the conv bias not scaled.
+
+    Raises
+    ------
+    TypeError
+        If ``conv`` is not a ``torch.nn.Conv2d`` or ``bn`` not a ``torch.nn.BatchNorm2d``.
     """
-    if not isinstance(conv, nn.Conv2d):
-        raise TypeError(f"conv must be a torch.nn.Conv2d, got {type(conv).__name__}")
-    if not isinstance(bn, nn.BatchNorm2d):
-        raise TypeError(f"bn must be a torch.nn.BatchNorm2d, got {type(bn).__name__}")
+    as_instance(conv, "conv", nn.Conv2d, "a torch.nn.Conv2d")
+    as_instance(bn, "bn", nn.BatchNorm2d, "a torch.nn.BatchNorm2d")
     fused = fuse_conv_bn(conv, bn)
-    expected = (fused.weight.detach().double().cpu().numpy(),
-                fused.bias.detach().double().cpu().numpy())
-    return _judge_fusion(answer, expected, _fusion_pieces(conv, bn))
-
-
-@checker
-def _judge_fusion(
-    answer: object, expected: tuple[np.ndarray, np.ndarray], pieces: dict[str, np.ndarray]
-) -> Verdict:
-    if not isinstance(answer, (tuple, list)) or len(answer) != 2:
-        return wrong("Give a pair (fused_weight, fused_bias).")
-    weight = as_array(answer[0], "fused_weight", ndim=4, layout="(C_out, C_in, kH, kW)")
-    bias = as_array(answer[1], "fused_bias", ndim=1, layout="(C_out,)")
-    want_w, want_b = expected
+    want_w = fused.weight.detach().double().cpu().numpy()
+    want_b = fused.bias.detach().double().cpu().numpy()
+    pieces = _fusion_pieces(conv, bn)
+    yield
+    given_w, given_b = entries(answer, 2, "a pair (fused_weight, fused_bias)")
+    weight = real_array(given_w, "fused_weight as an array (C_out, C_in, kH, kW)", ndim=4)
+    bias = real_array(given_b, "fused_bias as an array (C_out,)", ndim=1)
     if weight.shape != want_w.shape or bias.shape != want_b.shape:
         return wrong(f"Shapes: the fused weight must be {want_w.shape} (the conv's) and the "
                      f"bias {want_b.shape}, one per output channel; you gave {weight.shape} "
@@ -155,6 +150,7 @@ def _judge_fusion(
 # -------------------------------------------------------------------- pruning ratio
 
 
+@checker
 def check_pruning_ratio(
     answer: object,
     model: SmallCNN,
@@ -179,47 +175,33 @@ def check_pruning_ratio(
     Raises
     ------
     TypeError, ValueError
-        If ``model`` is not a ``SmallCNN``, the data are invalid, or ``fine_tune_epochs``
-        (>= 1) / ``tolerance`` (in [0, 1]) is out of range.
+        If ``model`` is not a ``SmallCNN``, the test data are invalid, or
+        ``fine_tune_epochs`` (>= 1), ``lr`` (> 0) or ``tolerance`` (in [0, 1]) is out of
+        range.
     """
-    if not isinstance(model, SmallCNN):
-        raise TypeError(f"model must be a SmallCNN, got {type(model).__name__}")
+    as_instance(model, "model", SmallCNN)
     epochs = as_int(fine_tune_epochs, "fine_tune_epochs", minimum=1)
-    if isinstance(tolerance, bool) or not isinstance(tolerance, numbers.Real):
-        raise TypeError(f"tolerance must be a number in [0, 1], got {tolerance!r}")
-    if not 0 <= tolerance <= 1:
-        raise ValueError(f"tolerance must be a number in [0, 1], got {tolerance!r}")
+    lr = as_real(lr, "lr", above=0)
+    tolerance = as_real(tolerance, "tolerance", at_least=0, at_most=1)
     baseline = accuracy(model, test_images, test_labels)
-
-    def evaluate(ratio: float) -> tuple[SmallCNN, float, float]:
-        pruned = prune_channels(model, ratio)
-        before = accuracy(pruned, test_images, test_labels)
-        train(pruned, train_images, train_labels, epochs=epochs, lr=lr, seed=0,
-              progress=False)
-        return pruned, before, accuracy(pruned, test_images, test_labels)
-
-    return _judge_ratio(answer, model.channels, baseline, float(tolerance), evaluate)
-
-
-@checker
-def _judge_ratio(answer: object, channels: tuple[int, ...], baseline: float,
-                 tolerance: float,
-                 evaluate: Callable[[float], tuple[SmallCNN, float, float]]) -> Verdict:
-    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
-        return wrong("Give the ratio as one number in [0, 1): the fraction of channels to "
-                     "remove in each block, e.g. 0.3.")
-    ratio = float(answer)
+    channels = model.channels
+    yield
+    ratio = real_number(answer, "the ratio as one number in [0, 1): the fraction of channels "
+                                "to remove in each block, e.g. 0.3")
     if 1 < ratio <= 100:
-        return wrong(f"{answer} is not a fraction: the ratio is in [0, 1), so "
-                     f"{answer}% is {ratio / 100:g}.")
+        return wrong(f"{ratio:g} is not a fraction: the ratio is in [0, 1), so "
+                     f"{ratio:g}% is {ratio / 100:g}.")
     if not 0 <= ratio < 1:
         return wrong(f"The ratio must be in [0, 1): 0 keeps every channel, 0.5 removes "
-                     f"half; you gave {answer}.")
+                     f"half; you gave {ratio:g}.")
     kept = tuple(max(1, round((1 - ratio) * count)) for count in channels)
     if kept == channels:
         return wrong(f"Ratio {ratio:g} removes no channel (kept {kept} of {channels}): "
                      "that is no pruning at all. Remove at least one channel per block.")
-    pruned, before, after = evaluate(ratio)
+    pruned = prune_channels(model, ratio)
+    before = accuracy(pruned, test_images, test_labels)
+    train(pruned, train_images, train_labels, epochs=epochs, lr=lr, seed=0, progress=False)
+    after = accuracy(pruned, test_images, test_labels)
     summary = (f"channels {channels} → {pruned.channels}; test accuracy {baseline:.1%} → "
                f"{before:.1%} right after pruning → {after:.1%} after fine-tuning")
     points = f"{tolerance * 100:g} percentage point(s)"

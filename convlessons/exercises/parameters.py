@@ -14,15 +14,28 @@ so every hint names a mistake that reproduces the learner's number exactly.
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable, Mapping, Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from convlessons._validation import as_int
-from convlessons.arithmetic import conv_output_size, receptive_field, same_padding
+from convlessons._validation import as_int, shown
+from convlessons.arithmetic import (
+    conv_output_size,
+    layers_from_module,
+    receptive_field,
+    same_padding,
+)
 from convlessons.exercises import Verdict, checker, correct, wrong
+from convlessons.exercises._answers import (
+    UnreadableAnswer,
+    entries,
+    whole_number,
+    whole_number_or_pair,
+)
+
+if TYPE_CHECKING:
+    from torch import nn
 
 __all__ = [
     "OutputSizeQuestion",
@@ -34,13 +47,6 @@ __all__ = [
 
 QUIZ_LENGTH = 5
 """Number of questions in :func:`output_size_quiz`."""
-
-
-def _whole_number(answer: object) -> int | None:
-    """``answer`` as an int if it is a whole number (int, integral float or numpy scalar)."""
-    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
-        return None
-    return int(answer) if float(answer).is_integer() else None
 
 
 # -------------------------------------------------------------------- output-size quiz
@@ -134,30 +140,31 @@ def output_size_quiz(seed: int = 0) -> list[OutputSizeQuestion]:
     return questions
 
 
+@checker
 def check_output_size_quiz(answer: object, seed: int = 0) -> Verdict:
     """Check a list of output sizes against :func:`output_size_quiz` ``(seed)``.
 
-    Every wrong entry gets the hint of the mistake that reproduces it
+    The answer is a list, tuple or 1-D array of :data:`QUIZ_LENGTH` whole numbers. Every
+    wrong entry gets the hint of the mistake that reproduces it
     (:meth:`OutputSizeQuestion.mistakes`), or the formula if none does.
+
+    Raises
+    ------
+    ValueError, TypeError
+        If ``seed`` is not an int >= 0.
     """
     questions = output_size_quiz(seed)
-    return _judge_quiz(answer, questions)
-
-
-@checker
-def _judge_quiz(answer: object, questions: list[OutputSizeQuestion]) -> Verdict:
-    if isinstance(answer, (str, bytes)) or not isinstance(answer, Sequence):
-        return wrong(f"Give a list of {len(questions)} whole numbers, one per question.")
-    if len(answer) != len(questions):
-        return wrong(f"Give {len(questions)} numbers, one per question; you gave "
-                     f"{len(answer)}.")
+    yield
+    given = entries(answer, len(questions),
+                    f"a list of {len(questions)} whole numbers, one per question")
     problems = []
-    for number, (question, given) in enumerate(zip(questions, answer, strict=True), start=1):
-        value = _whole_number(given)
-        if value == question.answer:
+    for number, (question, entry) in enumerate(zip(questions, given, strict=True), start=1):
+        try:
+            value = whole_number(entry)
+        except UnreadableAnswer:
+            problems.append(f"Q{number}: {shown(entry)} is not a whole number.")
             continue
-        if value is None:
-            problems.append(f"Q{number}: {given!r} is not a whole number.")
+        if value == question.answer:
             continue
         hint = question.mistakes().get(
             value, "use ⌊(n + 2p − d(k−1) − 1)/s⌋ + 1.")
@@ -172,18 +179,7 @@ def _judge_quiz(answer: object, questions: list[OutputSizeQuestion]) -> Verdict:
 # -------------------------------------------------------------------- same padding
 
 
-def _padding_pair(answer: object) -> tuple[int, int] | None:
-    """An int ``p`` as ``(p, p)``, a pair as ``(before, after)``; ``None`` otherwise."""
-    value = _whole_number(answer)
-    if value is not None:
-        return (value, value) if value >= 0 else None
-    if isinstance(answer, (tuple, list)) and len(answer) == 2:
-        pair = tuple(_whole_number(side) for side in answer)
-        if None not in pair and min(pair) >= 0:
-            return pair[0], pair[1]
-    return None
-
-
+@checker
 def check_same_padding(
     answer: object, input_size: int, kernel_size: int, stride: int = 1, dilation: int = 1
 ) -> Verdict:
@@ -206,16 +202,10 @@ def check_same_padding(
     k = as_int(kernel_size, "kernel_size", minimum=1)
     s = as_int(stride, "stride", minimum=1)
     d = as_int(dilation, "dilation", minimum=1)
-    return _judge_same_padding(answer, n, k, s, d)
-
-
-@checker
-def _judge_same_padding(answer: object, n: int, k: int, s: int, d: int) -> Verdict:
-    pair = _padding_pair(answer)
-    if pair is None:
-        return wrong("Give the padding as one int ≥ 0 (both sides) or a pair "
-                     "(before, after) of ints ≥ 0.")
     expected = same_padding(n, k, s, d)
+    yield
+    pair = whole_number_or_pair(answer, "the padding as one int ≥ 0 (both sides) or a pair "
+                                        "(before, after) of ints ≥ 0")
     target = -(-n // s)
     total = sum(expected)
     if pair == expected:
@@ -276,29 +266,33 @@ _RF_MISTAKES: tuple[tuple[Callable[[Sequence[Mapping[str, int]]], list], str], .
 )
 
 
-def check_receptive_field(answer: object, layers: Sequence[Mapping[str, int]]) -> Verdict:
+@checker
+def check_receptive_field(answer: object,
+                          layers: Sequence[Mapping[str, int]] | nn.Module) -> Verdict:
     """Check the receptive field (in input pixels) of one unit after ``layers``.
 
-    Expected: ``receptive_field(layers).size`` from :mod:`convlessons.arithmetic`
-    (``r_l = r_{l-1} + (k'_l - 1) j_{l-1}``). Hints: the jump forgotten (strides set to
-    1), dilation forgotten, both, the jump taken after the layer's own stride, and the
-    jump given instead of the size.
+    ``layers`` is a non-empty list of layer dicts (``kernel_size``, ``stride``,
+    ``padding``, ``dilation``) or a ``torch.nn.Module`` (read by
+    ``arithmetic.layers_from_module``). Expected: ``receptive_field(layers).size`` from
+    :mod:`convlessons.arithmetic` (``r_l = r_{l-1} + (k'_l - 1) j_{l-1}``). Hints: the
+    jump forgotten (strides set to 1), dilation forgotten, both, the jump taken after the
+    layer's own stride, and the jump given instead of the size.
 
     Raises
     ------
     ValueError, TypeError
-        If ``layers`` is not a valid stack (the message of ``receptive_field``).
+        If ``layers`` is empty or not a valid stack (the message names ``layers``).
     """
-    field = receptive_field(layers)
-    return _judge_receptive_field(answer, list(layers), field.size, field.stride)
-
-
-@checker
-def _judge_receptive_field(answer: object, layers: list, size: int, jump: int) -> Verdict:
-    value = _whole_number(answer)
-    if value is None:
-        return wrong("Give one whole number: how many input pixels (along one side) one "
-                     "output unit sees.")
+    if hasattr(layers, "modules"):  # a torch.nn.Module
+        layers = layers_from_module(layers)
+    field = receptive_field(layers)  # checks every layer; the messages name ``layers[i]``
+    layers = list(layers)
+    if not layers:
+        raise ValueError("layers must hold at least one layer (with a kernel_size), got none")
+    size, jump = field.size, field.stride
+    yield
+    value = whole_number(answer, "one whole number: how many input pixels (along one side) "
+                                 "one output unit sees")
     if value == size:
         return correct(f"One unit sees {size}×{size} input pixels; neighbouring units are "
                        f"{jump} pixels apart (the jump).")

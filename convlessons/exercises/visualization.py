@@ -15,14 +15,13 @@ this module adds the ones a real CNN invites (padding, the pooling window).
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 import torch
 
-from convlessons._validation import as_int
+from convlessons._validation import as_instance, as_int
 from convlessons.arithmetic import layers_from_module, receptive_field
 from convlessons.exercises import Verdict, checker, correct, wrong
+from convlessons.exercises._answers import UnreadableAnswer, whole_number
 from convlessons.exercises.parameters import check_receptive_field
 from convlessons.models import SmallCNN
 
@@ -37,30 +36,18 @@ SELECTIVE_RATIO = 1.5
 """A channel whose vertical/horizontal response ratio reaches this prefers vertical bars."""
 
 
-def _check_model(model: object) -> SmallCNN:
-    if not isinstance(model, SmallCNN):
-        raise TypeError(f"model must be a SmallCNN, got {type(model).__name__}")
-    return model
-
-
-def _whole_number(answer: object) -> int | None:
-    """``answer`` as an int if it is a whole number (int, integral float or numpy scalar)."""
-    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
-        return None
-    return int(answer) if float(answer).is_integer() else None
-
-
 # -------------------------------------------------------------------- receptive field
 
 
 def _features_up_to(model: SmallCNN, layer: str) -> torch.nn.Sequential:
     """``model.features`` from its first module up to and including ``layer``."""
-    names = list(model.features._modules)
+    names = [name for name, _ in model.features.named_children()]
     if not isinstance(layer, str) or layer not in names:
         raise ValueError(f"layer must be one of {names}, got {layer!r}")
     return model.features[: names.index(layer) + 1]
 
 
+@checker
 def check_layer_receptive_field(answer: object, model: SmallCNN, layer: str) -> Verdict:
     """Check the receptive field of one unit of ``model.features.<layer>``, in input pixels.
 
@@ -76,17 +63,15 @@ def check_layer_receptive_field(answer: object, model: SmallCNN, layer: str) -> 
     TypeError, ValueError
         If ``model`` is not a ``SmallCNN`` or ``layer`` is not a name in ``model.features``.
     """
-    block = _features_up_to(_check_model(model), layer)
+    block = _features_up_to(as_instance(model, "model", SmallCNN), layer)
     pools = [isinstance(module, torch.nn.MaxPool2d) for module in block
              if isinstance(module, (torch.nn.Conv2d, torch.nn.MaxPool2d))]
-    return _judge_layer_receptive_field(answer, layers_from_module(block), pools)
-
-
-@checker
-def _judge_layer_receptive_field(
-    answer: object, layers: list[dict[str, int]], pools: list[bool]
-) -> Verdict:
-    value = _whole_number(answer)
+    layers = layers_from_module(block)
+    yield
+    try:
+        value = whole_number(answer)
+    except UnreadableAnswer:
+        value = None  # check_receptive_field below says what to give
     if value is not None and value != receptive_field(layers).size:
         padded = [{**g, "kernel_size": g["kernel_size"] + 2 * g["padding"]} for g in layers]
         if receptive_field(padded).size == value:
@@ -133,7 +118,7 @@ def orientation_selectivity(model: SmallCNN) -> np.ndarray:
     numpy.ndarray
         float64, one ratio per output channel of ``features.conv1``.
     """
-    block = _features_up_to(_check_model(model), "relu1")
+    block = _features_up_to(as_instance(model, "model", SmallCNN), "relu1")
     if model.in_channels != 1:
         raise ValueError(f"model.in_channels must be 1 (grayscale), got {model.in_channels}")
     vertical, horizontal = bar_images()
@@ -150,6 +135,7 @@ def orientation_selectivity(model: SmallCNN) -> np.ndarray:
     return ((added[0] + 1e-6) / (added[1] + 1e-6)).numpy()
 
 
+@checker
 def check_vertical_edge_channel(answer: object, model: SmallCNN) -> Verdict:
     """Check a channel index of ``features.conv1`` that responds to vertical edges.
 
@@ -159,16 +145,13 @@ def check_vertical_edge_channel(answer: object, model: SmallCNN) -> Verdict:
     channel that prefers horizontal bars, one that responds about equally to both.
     """
     ratios = orientation_selectivity(model)
-    return _judge_vertical_channel(answer, ratios)
-
-
-@checker
-def _judge_vertical_channel(answer: object, ratios: np.ndarray) -> Verdict:
     channels = len(ratios)
-    index = _whole_number(answer)
-    if index is None or not 0 <= index < channels:
-        return wrong(f"Give a channel index of the first conv layer: a whole number from 0 "
-                     f"to {channels - 1} (it has {channels} output channels).")
+    yield
+    what = (f"a channel index of the first conv layer: a whole number from 0 to "
+            f"{channels - 1} (it has {channels} output channels)")
+    index = whole_number(answer, what)
+    if not 0 <= index < channels:
+        return wrong(f"Give {what}; you gave {index}.")
     best = int(np.argmax(ratios))
     ratio = float(ratios[index])
     if index == best or ratio >= SELECTIVE_RATIO:

@@ -78,7 +78,9 @@ def test_diagonal_kernels_pass(kernel):
      (np.zeros((3, 3)), "all zeros"),
      (np.ones((5, 5)) - 1 / 25, "3×3"),
      ([[-1, -1, -1], [-1, 0, 1], [1, 1, 1]], "ties with the 0° edge"),  # half-way turned
-     ("kernel", "could not be checked")],
+     ("kernel", "a string, not numbers"),
+     (np.full((3, 3), 1e308), "overflow"),  # the sums overflow to inf: never a pass
+     (np.array([[1e308, -1e308, 0], [0, 0, 0], [0, 0, 0]]), "overflow")],
 )
 def test_diagonal_kernel_hints(kernel, hint):
     verdict = check_diagonal_edge_kernel(kernel)

@@ -94,7 +94,7 @@ def test_quiz_forgotten_plus_one_and_unknown_numbers():
 def test_quiz_answer_shape():
     assert check_output_size_quiz(...) is NOT_ANSWERED
     assert "list of 5" in check_output_size_quiz(7).message
-    assert "you gave 2" in check_output_size_quiz([1, 2]).message
+    assert "2 values instead of 5" in check_output_size_quiz([1, 2]).message
     answers = [float(q.answer) for q in output_size_quiz(0)]
     assert check_output_size_quiz(answers)  # 8.0 counts as 8
 
