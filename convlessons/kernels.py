@@ -160,7 +160,8 @@ def gabor_for(orientation: float, wavelength: float, sigma: float) -> np.ndarray
     Raises
     ------
     TypeError, ValueError
-        If ``sigma`` or ``wavelength`` is not a finite real number ``> 0`` (named).
+        If ``sigma`` or ``wavelength`` is not a finite real number ``> 0`` (the message
+        names ``sigma`` or, as in :func:`gabor_kernel`, ``lambd``).
     """
     sigma = _real(sigma, "sigma", positive=True)
     size = 2 * math.ceil(3 * sigma) + 1

@@ -148,8 +148,9 @@ def test_size_formulas_substitute_the_numbers():
     assert "⌊(7 + 2·1 − 1·(3−1) − 1)/2⌋ + 1 = <b>4</b>" in text
     assert "receptive field of one output unit: d(k−1) + 1 = 1·(3−1) + 1 = <b>3</b>" in text
     assert "input span of a whole output row" in text and "(4 − 1)·2 = <b>9</b>" in text
-    seed = size_formulas((7, 7), (3, 3), stride=1, padding=0, dilation=1)
-    assert "= <b>5</b>" in seed and "= <b>7</b> padded pixels" in seed  # the seed's "7"
+    span = size_formulas((7, 7), (3, 3), stride=1, padding=0, dilation=1)
+    # the "7" a formula you will often find calls the receptive field is the input span
+    assert "= <b>5</b>" in span and "= <b>7</b> padded pixels" in span
     both = size_formulas((5, 8), (3, 1), stride=1, padding=0, dilation=2)
     assert "<b>height</b>" in both and "<b>width</b>" in both
     assert "⌊(5 + 2·0 − 2·(3−1) − 1)/1⌋ + 1 = <b>1</b>" in both

@@ -125,7 +125,7 @@ def test_nested_regions_shrink_layer_by_layer_down_to_one_unit(stack, extra):
 
 
 def test_vgg_block_worked_example():
-    """The seed lesson's stack: two 3x3 convs, 2x2 pool, twice -> receptive field 16, jump 4."""
+    """Two VGG stages (two 3x3 convs, 2x2 pool, twice) -> receptive field 16, jump 4."""
     stack = PRESETS["VGG block"]
     assert output_sizes(stack, 32) == [30, 28, 14, 12, 10, 5]
     assert centre_unit(stack, 32) == 2

@@ -1,9 +1,11 @@
 """numpy reference implementations with ``torch.nn.functional`` semantics.
 
 - :mod:`.conv`: ``conv2d`` by nested loops, sliding windows, im2col, Winograd or FFT.
-- :mod:`.im2col`: ``im2col`` / ``col2im`` (``torch.nn.functional.unfold`` / ``fold``).
+- :mod:`.im2col`: ``im2col`` / ``col2im`` (``torch.nn.functional.unfold`` / ``fold``), and
+  ``im2col_product``, one output channel as one matrix product.
 - :mod:`.winograd`: Winograd F(m x m, 3 x 3) matrices and multiplication counts.
-- :mod:`.transposed`: ``conv_transpose2d``.
+- :mod:`.transposed`: ``conv_transpose2d``, and ``transposed_conv``, one channel as
+  scatter steps and as zero insertion.
 - :mod:`.padding`: ``pad_image`` (``torch.nn.Conv2d``'s four ``padding_mode`` values).
 """
 
