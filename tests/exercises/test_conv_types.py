@@ -8,7 +8,11 @@ from hypothesis import strategies as st
 from torch import nn
 
 from convlessons.exercises import NOT_ANSWERED
-from convlessons.exercises.conv_types import check_parameter_count, check_upsampling_settings
+from convlessons.exercises.conv_types import (
+    check_parameter_count,
+    check_upsampling_settings,
+    interior_overlap_range,
+)
 
 # ------------------------------------------------------------------ parameter counts
 
@@ -174,3 +178,21 @@ def test_upsampling_correct_answers_and_notes():
 def test_upsampling_refuses_invalid_sizes(kwargs, error, name):
     with pytest.raises(error, match=name):
         check_upsampling_settings((4, 2, 1, 0), **kwargs)
+
+
+@pytest.mark.parametrize("s", [1, 2, 3, 4])
+def test_interior_overlap_range_is_what_torch_scatters(s):
+    for n in range(1, 7):
+        for k in range(1, 9):
+            out = F.conv_transpose2d(torch.ones(1, 1, n, n, dtype=torch.float64),
+                                     torch.ones(1, 1, k, k, dtype=torch.float64), stride=s)[0, 0]
+            interior = out[k - 1 : (n - 1) * s + 1, k - 1 : (n - 1) * s + 1]
+            expected = ((int(interior.min()), int(interior.max())) if interior.numel()
+                        else None)
+            assert interior_overlap_range(n, k, s) == expected, (n, k, s)
+
+
+def test_a_right_answer_with_huge_settings_is_checked_without_a_canvas():
+    verdict = check_upsampling_settings((3001, 2, 1500, 1))  # (7−1)·2 − 3000 + 3001 + 1 = 14
+    assert verdict and "on a larger input the kernel copies overlap unevenly" in verdict.message
+    assert interior_overlap_range(10**6, 3001, 2) == (1500**2, 1501**2)
