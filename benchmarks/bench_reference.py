@@ -1,31 +1,44 @@
 """Time the numpy ``conv2d`` methods against ``torch.nn.functional.conv2d`` (a script, not a test).
 
-Table 1: a ResNet-style layer (N=1, C=K=64, 56x56, 3x3, padding 1, float32), every method
-but ``loops`` (timed on a much smaller layer, see table 3), as ratio to torch and GFLOP/s
-with FLOPs = 2*N*K*C*kH*kW*H_out*W_out. Table 2: ``fft`` vs ``im2col`` for a 15x15
-kernel on a 1x1x256x256 image, where the FFT's cost no longer grows with the kernel area.
+Run: ``.venv/bin/python -m benchmarks.bench_reference`` (``--no-scaling`` skips the scaling
+table, which takes about two minutes). Torch and OpenBLAS use all cores with their default
+thread settings: the figures are what a learner gets in a notebook.
 
-Run: ``.venv/bin/python -m benchmarks.bench_reference`` (torch and OpenBLAS then use all
-cores). On a machine shared with other jobs, multi-threaded timings swing wildly (a woken
-thread waits for a busy core); ``OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1`` in front of the
-command compares single-threaded torch with single-threaded numpy instead.
+How it measures, so that neither library slows the other:
 
-The script sets ``OMP_WAIT_POLICY=PASSIVE`` (unless already set) before importing torch:
-otherwise torch's OpenMP workers keep spinning for a while after each call and take the
-cores from OpenBLAS's threads in the numpy call timed right after it (measured here: im2col
-4.1 ms interleaved with torch, 1.9 ms without the spinning; torch itself is unchanged).
+- each method runs alone for a block of calls (about ``block`` seconds) after an idle gap of
+  ``gap`` seconds: after a call, torch's OpenMP workers and OpenBLAS's threads keep spinning
+  for a while, and would take the cores from the next method if it started at once;
+- the blocks of all methods alternate, round after round, so a burst of load from other
+  processes hits all of them alike; each round gives every method's time per call and its
+  ratio to torch in that round;
+- the tables print the minimum and the median over rounds (the minimum is the best estimate
+  of the undisturbed time; a median far above it means the machine was busy).
+
+Tables:
+
+1. a ResNet-style layer (N=1, C=K=64, 56x56, 3x3, padding 1, float32): ms per call, ratio to
+   torch, GFLOP/s with FLOPs = 2·N·K·C·kH·kW·H_out·W_out (against the machine's float32
+   GEMM rate, measured first), peak memory of one call (``tracemalloc``, which sees numpy's
+   allocations but not torch's) and the largest deviation from torch's output;
+2. the same layer at 224x224 (memory) and with a batch of 8;
+3. a 15x15 kernel on a 1x1x256x256 image, where the FFT's cost no longer grows with the
+   kernel area;
+4. a small layer (C=K=8, 14x14) for the slow ``loops`` method;
+5. scaling: ratio to torch as the image (28→224), the channels (16→256), the kernel (3→15,
+   padding k // 2) and the batch (1→8) grow from the ResNet layer, one at a time.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
-
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch starts its OpenMP pool
-
+import platform
 import statistics
 import time
+import tracemalloc
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 import numpy as np
@@ -40,10 +53,15 @@ __all__ = [
     "RESNET_LAYER",
     "LARGE_KERNEL",
     "SMALL_LAYER",
+    "gemm_rate",
     "measure",
+    "peak_memory",
     "reference_table",
+    "scaling_table",
     "main",
 ]
+
+METHODS = ("direct", "im2col", "winograd", "fft")
 
 
 @dataclass(frozen=True)
@@ -76,55 +94,70 @@ LARGE_KERNEL = Layer(batch=1, channels=1, filters=1, size=256, kernel=15, paddin
 SMALL_LAYER = Layer(batch=1, channels=8, filters=8, size=14, kernel=3, padding=1)
 
 
-def measure(
-    functions: Mapping[str, Callable[[], object]], rounds: int = 7, min_time: float = 0.05
-) -> dict[str, list[float]]:
-    """Seconds per call of each function, ``rounds`` samples each, interleaved.
+def gemm_rate(size: int = 2048, repeats: int = 5) -> float:
+    """The machine's float32 matrix-product rate in GFLOP/s: best of ``repeats`` numpy
+    ``size x size`` products (``2 size³`` FLOPs each), the ceiling every method is held to."""
+    a = np.random.default_rng(0).standard_normal((size, size), dtype=np.float32)
+    a @ a
+    best = min(_seconds(lambda: a @ a) for _ in range(repeats))
+    return 2 * size**3 / best / 1e9
 
-    Each function is first warmed up (allocations, thread pools, FFT plans) and a loop count
-    chosen so one sample lasts about ``min_time``. The rounds then time every function in
-    turn, so a burst of load from other processes hits all of them alike; compare them
-    with the per-round ratios or the medians.
+
+def _seconds(function: Callable[[], object], calls: int = 1) -> float:
+    """Seconds per call of ``calls`` back-to-back calls."""
+    start = time.perf_counter()
+    for _ in range(calls):
+        function()
+    return (time.perf_counter() - start) / calls
+
+
+def measure(
+    functions: Mapping[str, Callable[[], object]],
+    rounds: int = 7,
+    block: float = 0.1,
+    gap: float = 0.1,
+) -> dict[str, list[float]]:
+    """Seconds per call of each function, one sample per round, each timed alone.
+
+    Each function is warmed up once and given a call count so that one block of calls
+    lasts about ``block`` seconds. Every round then times, for each function in turn, an
+    idle ``gap`` (the previous library's spinning threads go to sleep), one untimed call
+    and the timed block.
     """
-    loops = {}
+    calls = {}
     for name, function in functions.items():
         function()
-        start, calls = time.perf_counter(), 0
-        while time.perf_counter() - start < min_time:
-            function()
-            calls += 1
-        loops[name] = max(1, calls)
+        calls[name] = max(1, round(block / max(_seconds(function), 1e-6)))
     samples: dict[str, list[float]] = {name: [] for name in functions}
     for _ in range(rounds):
         for name, function in functions.items():
-            start = time.perf_counter()
-            for _ in range(loops[name]):
-                function()
-            samples[name].append((time.perf_counter() - start) / loops[name])
+            time.sleep(gap)
+            function()
+            samples[name].append(_seconds(function, calls[name]))
     return samples
 
 
-def reference_table(
-    layer: Layer = RESNET_LAYER,
-    methods: Sequence[str] = ("direct", "im2col", "winograd", "fft"),
-    tile: int = 4,
-    rounds: int = 7,
-    seed: int = 0,
-) -> list[dict]:
-    """Time torch and each ``conv2d`` method on ``layer`` (float32); one row each, torch first.
+def peak_memory(function: Callable[[], object]) -> float:
+    """Peak MiB allocated during one call, as ``tracemalloc`` sees it (numpy's allocations,
+    including the result; torch's own allocator is invisible to it)."""
+    tracemalloc.start()
+    try:
+        function()
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
 
-    Each row: ``{"method", "seconds", "ratio_to_torch", "gflops", "max_abs_error"}``:
-    median seconds per call, median over rounds of (time / torch time in the same round),
-    FLOPs / median time, and the largest deviation from the torch output.
-    """
+
+def _layer_functions(
+    layer: Layer, methods: Sequence[str], seed: int = 0
+) -> tuple[dict[str, Callable[[], object]], np.ndarray]:
+    """Zero-argument calls of torch and each method on random float32 data for ``layer``,
+    and torch's output."""
     rng = np.random.default_rng(seed)
-    shape = (layer.batch, layer.channels, layer.size, layer.size)
-    x = rng.standard_normal(shape, dtype=np.float32)
-    kernel_shape = (layer.filters, layer.channels, layer.kernel, layer.kernel)
-    w = rng.standard_normal(kernel_shape, dtype=np.float32)
+    x = rng.standard_normal((layer.batch, layer.channels, layer.size, layer.size), np.float32)
+    shape = (layer.filters, layer.channels, layer.kernel, layer.kernel)
+    w = rng.standard_normal(shape, dtype=np.float32)
     x_t, w_t = torch.from_numpy(x), torch.from_numpy(w)
-    with torch.no_grad():
-        expected = F.conv2d(x_t, w_t, padding=layer.padding).numpy()
 
     def run_torch() -> torch.Tensor:
         with torch.no_grad():
@@ -132,21 +165,78 @@ def reference_table(
 
     functions: dict[str, Callable[[], object]] = {"torch": run_torch}
     for method in methods:
-        functions[method] = partial(conv2d, x, w, padding=layer.padding, method=method, tile=tile)
+        functions[method] = partial(conv2d, x, w, padding=layer.padding, method=method)
+    return functions, run_torch().numpy()
+
+
+def _ratios(samples: dict[str, list[float]], name: str) -> list[float]:
+    return [t / t_torch for t, t_torch in zip(samples[name], samples["torch"], strict=True)]
+
+
+def reference_table(
+    layer: Layer = RESNET_LAYER,
+    methods: Sequence[str] = METHODS,
+    rounds: int = 7,
+    memory: bool = True,
+) -> list[dict]:
+    """Time torch and each ``conv2d`` method on ``layer`` (float32); one row each, torch first.
+
+    Each row: ``method``, ``seconds`` (min, median over rounds), ``ratio`` to torch (min,
+    median of the per-round ratios), ``gflops`` (FLOPs / minimum time), ``peak_mib``
+    (``None`` for torch or when ``memory`` is false) and ``max_abs_error`` against torch.
+    """
+    functions, expected = _layer_functions(layer, methods)
     samples = measure(functions, rounds=rounds)
-    flops = layer.flops
     rows = []
     for name, function in functions.items():
-        seconds = statistics.median(samples[name])
-        ratios = [t / t_torch for t, t_torch in zip(samples[name], samples["torch"], strict=True)]
+        ratios = _ratios(samples, name)
         result = np.asarray(function())
         rows.append(
             {
                 "method": name,
-                "seconds": seconds,
-                "ratio_to_torch": statistics.median(ratios),
-                "gflops": flops / seconds / 1e9,
+                "seconds": (min(samples[name]), statistics.median(samples[name])),
+                "ratio": (min(ratios), statistics.median(ratios)),
+                "gflops": layer.flops / min(samples[name]) / 1e9,
+                "peak_mib": peak_memory(function) if memory and name != "torch" else None,
                 "max_abs_error": float(np.max(np.abs(result - expected))),
+            }
+        )
+    return rows
+
+
+def _scaling_layers() -> list[tuple[str, Layer]]:
+    """The ResNet layer with one quantity changed at a time."""
+    base = RESNET_LAYER
+    layers = [("baseline", base)]
+    layers += [(f"image {s}²", replace(base, size=s)) for s in (28, 112, 224)]
+    layers += [(f"C=K={c}", replace(base, channels=c, filters=c)) for c in (16, 128, 256)]
+    layers += [(f"kernel {k}x{k}", replace(base, kernel=k, padding=k // 2)) for k in (5, 9, 15)]
+    layers += [(f"batch {n}", replace(base, batch=n)) for n in (2, 8)]
+    return layers
+
+
+def scaling_table(rounds: int = 5) -> list[dict]:
+    """Median ratio to torch of each method on each :func:`_scaling_layers` layer.
+
+    Each row: ``label``, ``layer``, ``torch_ms`` (minimum), ``torch_gflops`` and ``ratios``
+    (method → median ratio, ``None`` where Winograd does not apply).
+    """
+    rows = []
+    for label, layer in _scaling_layers():
+        methods = [m for m in METHODS if m != "winograd" or layer.kernel == 3]
+        functions, _ = _layer_functions(layer, methods)
+        samples = measure(functions, rounds=rounds)
+        best = min(samples["torch"])
+        ratios = {
+            m: statistics.median(_ratios(samples, m)) if m in methods else None for m in METHODS
+        }
+        rows.append(
+            {
+                "label": label,
+                "layer": layer,
+                "torch_ms": best * 1e3,
+                "torch_gflops": layer.flops / best / 1e9,
+                "ratios": ratios,
             }
         )
     return rows
@@ -154,28 +244,61 @@ def reference_table(
 
 def _print_table(title: str, rows: list[dict]) -> None:
     print(title)
-    print(f"{'method':<10}{'ms/call':>12}{'x torch':>10}{'GFLOP/s':>10}{'max |err|':>12}")
+    print(
+        f"{'method':<10}{'ms min':>9}{'ms med':>9}{'x torch min':>12}{'x torch med':>12}"
+        f"{'GFLOP/s':>9}{'peak MiB':>10}{'max |err|':>11}"
+    )
     for row in rows:
+        peak = "—" if row["peak_mib"] is None else f"{row['peak_mib']:.1f}"
         print(
-            f"{row['method']:<10}{row['seconds'] * 1e3:>12.3f}{row['ratio_to_torch']:>10.2f}"
-            f"{row['gflops']:>10.2f}{row['max_abs_error']:>12.2e}"
+            f"{row['method']:<10}{row['seconds'][0] * 1e3:>9.3f}{row['seconds'][1] * 1e3:>9.3f}"
+            f"{row['ratio'][0]:>12.2f}{row['ratio'][1]:>12.2f}{row['gflops']:>9.1f}"
+            f"{peak:>10}{row['max_abs_error']:>11.1e}"
         )
     print()
 
 
-def main() -> None:
-    """Print the three tables."""
-    print(f"torch threads: {torch.get_num_threads()}; medians of interleaved rounds\n")
+def _print_scaling(rows: list[dict]) -> None:
+    print("Scaling from the ResNet layer, one quantity at a time (median x torch per method)")
+    print(f"{'layer':<14}{'torch ms':>10}{'GFLOP/s':>9}" + "".join(f"{m:>10}" for m in METHODS))
+    for row in rows:
+        cells = "".join(
+            f"{'—':>10}" if r is None else f"{r:>10.2f}" for r in row["ratios"].values()
+        )
+        print(f"{row['label']:<14}{row['torch_ms']:>10.3f}{row['torch_gflops']:>9.1f}{cells}")
+    print()
+
+
+def main(scaling: bool = True) -> None:
+    """Print the tables (the scaling table unless ``scaling`` is false)."""
+    load = os.getloadavg()[0]
+    print(
+        f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__} "
+        f"({torch.get_num_threads()} threads), numpy {np.__version__}; "
+        f"float32 GEMM rate {gemm_rate():.0f} GFLOP/s; load average {load:.2f}"
+    )
+    print("min / median over rounds; each method timed alone after an idle gap\n")
     _print_table(f"ResNet-style layer ({RESNET_LAYER})", reference_table())
+    big = replace(RESNET_LAYER, size=224)
+    _print_table(f"Large image ({big})", reference_table(big, rounds=5))
+    batch = replace(RESNET_LAYER, batch=8)
+    _print_table(f"Batch of 8 ({batch})", reference_table(batch, rounds=5))
     _print_table(
         f"Large kernel ({LARGE_KERNEL})",
-        reference_table(LARGE_KERNEL, methods=("im2col", "fft")),
+        reference_table(LARGE_KERNEL, methods=("direct", "im2col", "fft")),
     )
     _print_table(
         f"Small layer for the slow loops ({SMALL_LAYER})",
-        reference_table(SMALL_LAYER, methods=("loops", "direct", "im2col")),
+        reference_table(SMALL_LAYER, methods=("loops", "direct", "im2col"), rounds=5),
     )
+    if scaling:
+        _print_scaling(scaling_table())
+    print(f"load average at the end: {os.getloadavg()[0]:.2f} (at the start: {load:.2f})")
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--no-scaling", dest="scaling", action="store_false", help="skip the scaling table"
+    )
+    main(**vars(parser.parse_args()))

@@ -12,8 +12,8 @@ Nesting it gives the 2-D algorithm ``F(m x m, r x r)`` on an ``n x n`` tile with
 
 .. math:: Y = A^T \\left[ (G g G^T) \\odot (B^T d B) \\right] A
 
-The seed lesson's F(2, 3) sketch gets this wrong twice: it stores the paper's ``B^T`` and
-``A^T`` in variables called ``B`` and ``A`` and then transposes them again
+A sketch of F(2, 3) you will often find gets this wrong twice: it stores the paper's
+``B^T`` and ``A^T`` in variables called ``B`` and ``A`` and then transposes them again
 (``B.T @ tile @ B`` computes ``B d B^T``, and ``A.T @ M @ A`` does not even have matching
 shapes), and it never splits an image into tiles. :func:`conv2d_winograd` does both right.
 
@@ -130,8 +130,9 @@ def winograd_matrices(m: int, r: int = 3) -> tuple[np.ndarray, np.ndarray, np.nd
       the result and gives exactly the F(2, 3) and F(4, 3) tables printed in the paper.
 
     Built with exact fractions, then rounded to float64. Checked against the paper's tables
-    and the 1-D identity above in exact arithmetic (``tests/test_winograd.py``). Large ``m``
-    works but loses accuracy quickly in floating point (entries grow like ``a^m``).
+    and the 1-D identity above in exact arithmetic (``tests/reference/test_winograd.py``).
+    Large ``m`` works but loses accuracy quickly in floating point (entries grow like
+    ``a^m``).
 
     Parameters
     ----------
@@ -169,23 +170,26 @@ def multiplication_counts(m: int, r: int = 3) -> tuple[int, int]:
     return m * m * r * r, (m + r - 1) ** 2
 
 
-def _sandwich(matrix: np.ndarray, data: np.ndarray) -> np.ndarray:
-    """``matrix @ data[:, :, ...] @ matrix.T`` over the *first two* axes of ``data``.
+def _tile_transform(matrix: np.ndarray, tiles: np.ndarray) -> np.ndarray:
+    """``matrix @ d @ matrix.T`` for every tile ``d``, as one matrix product.
 
-    Two large matrix products (first axis, then second) instead of many tiny ones;
-    ``matrix`` is cast to ``data``'s dtype so float32 stays float32.
+    ``tiles`` holds one row-major flattened ``c x c`` tile per column, shape ``(c², ...)``,
+    for an ``r x c`` ``matrix``. Since ``vec(M d M^T) = (M ⊗ M) vec(d)`` (Kronecker
+    product, row-major ``vec``), the transform of every tile is a single product with the
+    ``r² x c²`` matrix ``M ⊗ M``: one pass over the data instead of two. Returns
+    ``(r², ...)``; ``matrix`` is cast to ``tiles``' dtype so float32 stays float32.
     """
-    matrix = matrix.astype(data.dtype, copy=False)
-    rows, cols = matrix.shape
-    rest = data.shape[2:]
-    half = (matrix @ data.reshape(cols, -1)).reshape(rows, cols, -1)  # contract axis 0
-    return (matrix @ half).reshape(rows, rows, *rest)  # contract axis 1, batched over axis 0
+    matrix = matrix.astype(tiles.dtype, copy=False)
+    product = np.kron(matrix, matrix) @ tiles.reshape(tiles.shape[0], -1)
+    return product.reshape(-1, *tiles.shape[1:])
 
 
-def _sandwich_last(matrix: np.ndarray, data: np.ndarray) -> np.ndarray:
-    """:func:`_sandwich` over the *last two* axes (the layout of the public transforms)."""
-    front = np.moveaxis(data, (-2, -1), (0, 1))
-    return np.moveaxis(_sandwich(matrix, front), (0, 1), (-2, -1))
+def _transform_last(matrix: np.ndarray, data: np.ndarray) -> np.ndarray:
+    """``matrix @ d @ matrix.T`` over the *last two* axes (the public transforms' layout)."""
+    *lead, rows, cols = data.shape
+    columns = np.moveaxis(data.reshape(*lead, rows * cols), -1, 0)
+    out = np.moveaxis(_tile_transform(matrix, columns), 0, -1)
+    return out.reshape(*lead, matrix.shape[0], matrix.shape[0])
 
 
 def _square_array(value: object, name: str, size: int | None, what: str) -> np.ndarray:
@@ -221,7 +225,7 @@ def transform_kernel(weight: np.ndarray, m: int) -> np.ndarray:
     """
     g = _square_array(weight, "weight", None, "r")
     _, g_matrix, _ = winograd_matrices(m, g.shape[-1])
-    return _sandwich_last(g_matrix, g)
+    return _transform_last(g_matrix, g)
 
 
 def transform_input(tiles: np.ndarray, m: int, r: int = 3) -> np.ndarray:
@@ -241,7 +245,7 @@ def transform_input(tiles: np.ndarray, m: int, r: int = 3) -> np.ndarray:
         (..., n, n); same float dtype as ``tiles``.
     """
     bt, _, _ = winograd_matrices(m, r)
-    return _sandwich_last(bt, _square_array(tiles, "tiles", bt.shape[0], "n"))
+    return _transform_last(bt, _square_array(tiles, "tiles", bt.shape[0], "n"))
 
 
 def inverse_transform(products: np.ndarray, m: int, r: int = 3) -> np.ndarray:
@@ -261,7 +265,7 @@ def inverse_transform(products: np.ndarray, m: int, r: int = 3) -> np.ndarray:
         (..., m, m) output tiles ``Y``.
     """
     _, _, at = winograd_matrices(m, r)
-    return _sandwich_last(at, _square_array(products, "products", at.shape[1], "n"))
+    return _transform_last(at, _square_array(products, "products", at.shape[1], "n"))
 
 
 def check_winograd_supported(
@@ -308,8 +312,10 @@ def conv2d_winograd(
     tiles and the result cropped. Summing over channels inside the brackets makes the
     element-wise stage one matrix product per transform position ``xi`` (``(m+2)^2`` of
     them): ``M[xi] = U[xi] (K x C) @ V[xi] (C x tiles)``, done by a single ``np.matmul``.
-    Checked against ``torch.nn.functional.conv2d`` (float64 to ~1e-10, float32 to ~1e-4
-    relative) in ``tests/test_winograd.py``.
+    Each 2-D transform of all tiles at once is one product with a Kronecker matrix
+    (``B^T ⊗ B^T`` is 36 x 36 for F(4 x 4, 3 x 3), see :func:`_tile_transform`), so the
+    data is read once per transform. Checked against ``torch.nn.functional.conv2d``
+    (float64 to ~1e-10, float32 to ~1e-4 relative) in ``tests/reference/test_winograd.py``.
 
     Parameters
     ----------
@@ -340,12 +346,13 @@ def conv2d_winograd(
     bt, g_matrix, at = winograd_matrices(m, _KERNEL)
 
     d = sliding_windows(x, (n, n), (m, m), (1, 1))  # (N, C, n, n, tiles_h, tiles_w), a view
-    v = _sandwich(bt, d.transpose(2, 3, 1, 0, 4, 5))  # (n, n, C, N, tiles_h, tiles_w)
-    u = _sandwich(g_matrix, w.transpose(2, 3, 0, 1))  # (n, n, K, C/groups)
+    d = d.transpose(2, 3, 1, 0, 4, 5).reshape(n * n, channels, -1)  # one column per tile: a copy
+    v = _tile_transform(bt, d)  # (n², C, N·tiles)
+    u = _tile_transform(g_matrix, w.transpose(2, 3, 0, 1).reshape(_KERNEL**2, c_out, -1))
     v = v.reshape(n * n, groups, channels // groups, -1)
     u = u.reshape(n * n, groups, c_out // groups, channels // groups)
-    products = np.matmul(u, v).reshape(n, n, c_out, batch, tiles_h, tiles_w)
-    y = _sandwich(at, products)  # (m, m, K, N, tiles_h, tiles_w)
-    y = y.transpose(3, 2, 4, 0, 5, 1).reshape(batch, c_out, tiles_h * m, tiles_w * m)
-    y = y[:, :, :out_h, :out_w]
+    products = np.matmul(u, v)  # channel sum, one matmul per position xi: (n², G, K/G, N·tiles)
+    y = _tile_transform(at, products.reshape(n * n, c_out, -1))  # (m², K, N·tiles)
+    y = y.reshape(m, m, c_out, batch, tiles_h, tiles_w).transpose(3, 2, 4, 0, 5, 1)
+    y = y.reshape(batch, c_out, tiles_h * m, tiles_w * m)[:, :, :out_h, :out_w]
     return y[0] if args.unbatched else y

@@ -284,3 +284,34 @@ def test_fft_length_is_the_next_5_smooth_number() -> None:
 
     for n in range(1, 300):
         assert _fast_fft_length(n) == next(m for m in range(n, 2 * n + 1) if smooth(m))
+
+
+@pytest.mark.parametrize(
+    ("channels", "kernel", "dilation", "groups"),
+    [
+        (3, (3, 5), (1, 1), 1),  # 16x16 overlap-save tiles
+        (2, (3, 3), (4, 2), 2),  # dilated span 9: one transform of the whole image
+        (17, (9, 9), (1, 1), 1),  # 289 channel pairs, span 9: 32x32 tiles
+        (1, (15, 15), (1, 1), 1),  # one channel pair: whole image
+    ],
+)
+def test_fft_paths_match_torch_over_several_tiles(channels, kernel, dilation, groups) -> None:
+    """Images spanning several tiles, so neighbouring tiles must abut exactly."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2, channels, 47, 52))
+    w = rng.standard_normal((channels, channels // groups, *kernel))
+    kwargs = {"padding": 2, "dilation": dilation, "groups": groups}
+    for stride in (1, 2):
+        expected = torch_conv2d(x, w, None, stride=stride, **kwargs)
+        out = conv2d(x, w, stride=stride, method="fft", **kwargs)
+        np.testing.assert_allclose(out, expected, atol=1e-9 * np.abs(expected).max())
+
+
+@pytest.mark.parametrize("method", ["direct", "im2col"])
+def test_tap_methods_on_a_wide_image_with_groups(method: str) -> None:
+    """Stride 1 reads the taps as slices of the flattened image: rows must not leak."""
+    rng = np.random.default_rng(6)
+    x, w = rng.standard_normal((2, 4, 9, 31)), rng.standard_normal((6, 2, 3, 4))
+    expected = torch_conv2d(x, w, None, padding=(1, 2), dilation=(2, 3), groups=2)
+    out = conv2d(x, w, padding=(1, 2), dilation=(2, 3), groups=2, method=method)
+    np.testing.assert_allclose(out, expected, atol=1e-12 * np.abs(expected).max())
