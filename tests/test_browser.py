@@ -40,6 +40,8 @@ from devtools.browser import (
 )
 
 COURSE_SETTINGS = json.loads(OVERRIDES.read_text(encoding="utf-8"))
+CHANNELS_NOTEBOOK = "02_why_convolution.ipynb"
+KEPT_OPEN = (EXPLORER_NOTEBOOK, CHANNELS_NOTEBOOK)  # their pages are reused by widget tests below
 LATENCY_REPORT = ARTIFACTS / "browser-latency.txt"
 
 
@@ -117,7 +119,7 @@ def test_notebook_runs_without_errors(
     result = run_once(executed, lab, browser, notebook)
     with capsys.disabled():
         print(f"\n  screenshot: {result.screenshot}  (folder {SCREENSHOTS})")
-    if notebook.name != EXPLORER_NOTEBOOK:
+    if notebook.name not in KEPT_OPEN:
         close_notebook(executed.pop(notebook.name).page)
     assert not result.problems, f"{notebook.name} shows errors:\n" + "\n".join(result.problems)
     assert file_digest(notebook) == digest, f"running {notebook.name} modified the file"
@@ -164,3 +166,33 @@ def test_slider_latency_is_reported(explorer: Explorer, capsys: pytest.CaptureFi
     with capsys.disabled():
         print(f"\n  {line}  (written to {LATENCY_REPORT})")
     assert len(samples) == 10
+
+
+# --------------------------------------------------------------------------- the channel explorer
+
+
+def test_channel_explorer_renders_and_steps(
+    lab: LabServer, browser: Browser, executed: dict[str, ExecutedNotebook]
+) -> None:
+    """02's ChannelExplorer shows its figure and its step buttons; next ▶ moves the step."""
+    result = run_once(executed, lab, browser, NOTEBOOK_DIR / CHANNELS_NOTEBOOK)
+    assert not result.problems, "\n".join(result.problems)
+    root = result.page.locator(".convlessons-channels").first
+    root.scroll_into_view_if_needed()
+    channels = Explorer(root=root, figure=root.locator(".convlessons-channels-figure").first,
+                        formula=root.locator(".convlessons-sum").first,
+                        position=root.locator(".convlessons-position").first)
+    channels.figure.locator("canvas").first.wait_for()
+    next_button = root.locator(".convlessons-next").first
+    expect(channels.figure).to_be_visible()
+    expect(next_button).to_be_visible()
+    figure, position, written = (channels.figure_hash(), channels.position.inner_text(),
+                                 channels.formula.inner_text())
+    next_button.click()
+    expect(channels.position).not_to_have_text(position)
+    expect(channels.formula).not_to_have_text(written)
+    try:
+        channels.wait_for_figure_change(figure)
+    except PlaywrightTimeout:
+        pytest.fail("next ▶ moved the step but did not redraw the ChannelExplorer's figure")
+    close_notebook(executed.pop(CHANNELS_NOTEBOOK).page)

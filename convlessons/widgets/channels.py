@@ -142,7 +142,7 @@ class ChannelExplorer(LessonWidget):
         self.previous.on_click(lambda _button: self._step(-1))
         self.next.on_click(lambda _button: self._step(+1))
         self.position_label = widgets.HTML().add_class("convlessons-position")
-        self.sum_html = widgets.HTML()
+        self.sum_html = widgets.HTML().add_class("convlessons-sum")
 
     def _build_figure(self) -> None:
         c_out, c_in = self.weight.shape[:2]
