@@ -15,7 +15,7 @@ PYTHON3 ?= python3
 # to a multi-GB CUDA build: TORCH_SPEC is the requirement (or a wheel file), TORCH_INDEX
 # is `auto` (PyTorch's CPU index on Linux x86_64, pip's own index where that cannot be
 # reached or elsewhere), `default` (pip's own index) or an index URL. tools/install_torch.py
-# then stops the set-up if any nvidia-* or triton package came in.
+# then stops the set-up if any nvidia-*, cuda-* or triton package came in.
 TORCH_SPEC  ?= torch==2.13.0
 TORCH_INDEX ?= auto
 TORCH_CHOICE := $(VENV)/.torch-choice

@@ -8,8 +8,9 @@
 Where the wheel comes from (``--index``):
 
 ``auto`` (the default)
-    On Linux x86_64, PyPI's ``torch`` is a CUDA build that brings about fifteen ``nvidia-*``
-    packages and ``triton`` (about 5 GB), so the wheel comes from PyTorch's CPU index
+    On Linux x86_64, PyPI's ``torch`` is a CUDA build that brings fifteen ``nvidia-*``
+    packages, three ``cuda-*`` ones and ``triton`` (torch 2.13.0 on Python 3.12: 1.4 GB of
+    downloads, about 5 GB installed), so the wheel comes from PyTorch's CPU index
     (:data:`CPU_INDEX`). Where that index cannot be reached, pip's configured index is used
     instead (a mirror that holds a CPU wheel, as on the course's reference machine). On
     macOS, Windows and Linux aarch64, PyPI's wheel is a CPU build: pip's configured index.
@@ -18,8 +19,8 @@ Where the wheel comes from (``--index``):
 any URL
     that index only (``pip install --index-url URL``).
 
-Whatever the source, the environment is then checked: any ``nvidia-*`` or ``triton``
-distribution stops the set-up with a message that says how to fix it.
+Whatever the source, the environment is then checked: any ``nvidia-*``, ``cuda-*`` or
+``triton`` distribution stops the set-up with a message that says how to fix it.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import urllib.request
 from collections.abc import Callable, Sequence
 
 CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+CUDA_PREFIXES = ("nvidia-", "cuda-")  # nvidia-cublas, ..., cuda-bindings, cuda-toolkit
 CUDA_ONLY = ("triton", "pytorch-triton")
 PROBE_TIMEOUT_S = 10.0
 
@@ -68,9 +70,11 @@ def choose_index(
 
 
 def cuda_packages(names: Sequence[str]) -> list[str]:
-    """The names that only a CUDA build of PyTorch brings (``nvidia-*``, ``triton``), sorted."""
+    """The names that only a CUDA build of PyTorch brings (``nvidia-*``, ``cuda-*``, ``triton``)."""
     return sorted(
-        name for name in names if name.lower().startswith("nvidia-") or name.lower() in CUDA_ONLY
+        name
+        for name in names
+        if name.lower().startswith(CUDA_PREFIXES) or name.lower() in CUDA_ONLY
     )
 
 
@@ -102,7 +106,7 @@ def check(pip: list[str]) -> int:
         print(fix_message(found), file=sys.stderr)
         return 1
     torch = packages.get("torch", "not installed")
-    print(f"install_torch: torch {torch}, no nvidia-* or triton package: a CPU-only environment")
+    print(f"install_torch: torch {torch}, no nvidia-*, cuda-* or triton package: CPU only")
     return 0
 
 

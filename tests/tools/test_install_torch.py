@@ -33,7 +33,7 @@ if args[0] == "install":
     cuda = "--index-url" not in args and os.environ["FAKE_DEFAULT_INDEX"] == "cuda"
     packages = {"numpy": "2.4.6", "torch": "2.13.0" if cuda else "2.13.0+cpu"}
     if cuda:
-        packages.update({"nvidia-cublas": "13.1", "nvidia-cudnn-cu13": "9.13", "triton": "3.7.1"})
+        packages.update({"nvidia-cublas": "13.1", "cuda-bindings": "13.5", "triton": "3.7.1"})
     with open(state, "w") as f:
         json.dump(packages, f)
 elif args[0] == "list":
@@ -91,8 +91,25 @@ def test_an_explicit_index_is_used_alone_and_default_means_pips_own():
 
 
 def test_cuda_packages_are_nvidia_and_triton_only():
-    names = ["numpy", "nvidia-cublas", "NVIDIA-nccl-cu13", "triton", "torch", "tritonclient"]
-    assert install_torch.cuda_packages(names) == ["NVIDIA-nccl-cu13", "nvidia-cublas", "triton"]
+    # what PyPI's torch 2.13.0 brings on Linux x86_64 (pip's report, Python 3.12), among others
+    names = [
+        "numpy",
+        "nvidia-cublas",
+        "NVIDIA-nccl-cu13",
+        "cuda-bindings",
+        "cuda-toolkit",
+        "triton",
+        "torch",
+        "tritonclient",
+        "sympy",
+    ]
+    assert install_torch.cuda_packages(names) == [
+        "NVIDIA-nccl-cu13",
+        "cuda-bindings",
+        "cuda-toolkit",
+        "nvidia-cublas",
+        "triton",
+    ]
 
 
 def test_reachable_cpu_index_is_passed_to_pip(fake_pip, monkeypatch, capsys):
@@ -107,7 +124,7 @@ def test_reachable_cpu_index_is_passed_to_pip(fake_pip, monkeypatch, capsys):
         install_torch.CPU_INDEX,
         "torch==2.13.0",
     ]
-    assert "torch 2.13.0+cpu, no nvidia-* or triton" in capsys.readouterr().out
+    assert "torch 2.13.0+cpu, no nvidia-*, cuda-* or triton package" in capsys.readouterr().out
 
 
 def test_unreachable_cpu_index_falls_back_to_the_default_index(fake_pip, monkeypatch):
@@ -123,7 +140,7 @@ def test_a_cuda_build_stops_the_set_up_with_the_fix(fake_pip, monkeypatch, capsy
     monkeypatch.setenv("FAKE_DEFAULT_INDEX", "cuda")
     assert install_torch.main(["--pip", pip, "--index", "default"]) == 1
     message = capsys.readouterr().err
-    assert "nvidia-cublas, nvidia-cudnn-cu13, triton" in message
+    assert "cuda-bindings, nvidia-cublas, triton" in message
     assert "rm -rf .venv && make setup TORCH_INDEX=https://download.pytorch.org/whl/cpu" in message
 
 
