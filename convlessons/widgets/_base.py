@@ -1,19 +1,50 @@
-"""What every widget shares: a figure redrawn in place, and a safe refresh.
+"""The widget contract: what every lesson widget shares, and what a new one implements.
 
-Every widget of the course is two layers (see ``STYLE.md``): a *model* — plain
-functions or classes, no display — and a *view* that builds its controls and its
-figure once and, on every control change, asks the model and updates the existing
-artists. This module holds the two pieces of the view that all widgets need.
+Every widget of the course is two layers (see ``CONTRIBUTING.md``): a *model* -- plain
+functions or classes beside the maths, no display -- and a *view* in ``widgets/`` that
+builds its controls and its figure once and, on every control change, asks the model once
+and updates the existing artists. :class:`LessonWidget` runs that loop for every view;
+:class:`FigurePanel` is the figure.
+
+Writing a widget
+----------------
+Subclass :class:`LessonWidget` and:
+
+1. in ``__init__``: call ``super().__init__()``, build the controls (a range or a list of
+   choices is declared once: :func:`~convlessons.widgets._controls.int_slider` and
+   :func:`~convlessons.widgets._controls.choice` check the argument and build the control
+   from the same declaration), build ``self.figure_panel = FigurePanel(...)``, set
+   ``self.children``, register the controls with :meth:`LessonWidget._watch`, and end with
+   :meth:`LessonWidget._start` (first refresh, picture for kernel-less copies);
+2. implement ``_update()``: ask the model **once**, change the artists in place, return the
+   result (it becomes ``output``); raise ``ValueError`` (or anything) for an impossible
+   setting;
+3. implement ``_show_problem(message)``: hide the result artists and show the message.
+
+Do not call ``redraw`` (the base redraws every panel once per control change) and do not
+set ``output``/``problem`` (the base does). A control changed by the code while the widget
+updates (a slider whose ``max`` shrinks clamps its value) does not trigger a second
+update; wrap other code-driven changes in ``with self._quietly():``. A widget with several
+figures overrides :attr:`LessonWidget.figure_panels`.
+
+What the base guarantees: a control change never raises (any ``Exception`` from the model
+or the view becomes ``problem``, shown by ``_show_problem``; the next valid setting
+recovers), runs the model once and redraws once; and displaying a widget emits, besides
+the live view, a PNG of its figures (:meth:`LessonWidget._repr_mimebundle_`), so exported
+notebooks, nbviewer and static sites show the picture.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 
 import ipywidgets as widgets
+import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.image import imread, imsave
 
 from convlessons.widgets._ipympl import Canvas, FigureManager
 
@@ -60,15 +91,20 @@ class FigurePanel:
         """Render the figure now (what the front end triggers; used by benchmarks and tests)."""
         self.canvas.draw()
 
-    def store_static_image(self) -> None:
-        """Keep a PNG of the current figure in the widget state.
-
-        A notebook saved with its widget state then shows this picture when it is
-        opened or rendered without a kernel.
-        """
+    def png(self) -> bytes:
+        """The current figure as PNG bytes, at the figure's resolution."""
         buffer = io.BytesIO()
         self.figure.savefig(buffer, format="png", dpi=self.figure.dpi)
-        encoded = base64.b64encode(buffer.getvalue()).decode()
+        return buffer.getvalue()
+
+    def store_static_image(self, png: bytes | None = None) -> None:
+        """Keep a PNG of the current figure (or ``png``) in the canvas's widget state.
+
+        A notebook saved with its widget state then shows this picture where no kernel
+        runs. This is the one place that touches ipympl's private ``_data_url`` trait (the
+        image its front end shows before the first live rendering; ipympl 0.9-0.10).
+        """
+        encoded = base64.b64encode(self.png() if png is None else png).decode("ascii")
         self.canvas._data_url = "data:image/png;base64," + encoded
 
     def on_click(self, callback: Callable[[object, float, float], None]) -> None:
@@ -82,36 +118,135 @@ class FigurePanel:
 
 
 class LessonWidget(widgets.VBox):
-    """Base of the course's widgets: an ipywidgets container with a guarded refresh.
+    """Base of the course's widgets: guarded refresh, one model call per change, picture.
 
-    Subclasses build their controls and figure, then call :meth:`_watch` with the
-    controls that should trigger an update, and implement:
+    See the module docstring for what a subclass implements (``_update``,
+    ``_show_problem``) and calls (``_watch``, ``_start``).
 
-    ``_update()``
-        ask the model and change the artists in place (may raise ``ValueError`` or
-        ``TypeError`` for an impossible combination of settings);
-    ``_show_problem(message)``
-        show that short explanation in place of the result.
-
-    A widget never raises from a control change: the message is shown instead.
+    Attributes
+    ----------
+    output : object or None
+        What the last successful ``_update`` returned (the widget's result, e.g. the output
+        array), ``None`` while the settings are impossible.
+    problem : str
+        Why the settings are impossible (the message shown), ``""`` otherwise.
     """
 
-    def _watch(self, *controls: widgets.Widget) -> None:
-        for control in controls:
-            control.observe(self._on_change, names="value")
+    output: object | None = None
+    problem: str = ""
+    _silenced: bool = False
 
-    def _on_change(self, _change: dict | None = None) -> None:
+    @property
+    def figure_panels(self) -> Sequence[FigurePanel]:
+        """The widget's figures: ``(self.figure_panel,)``; override for several."""
+        panel = getattr(self, "figure_panel", None)
+        return () if panel is None else (panel,)
+
+    # -- what subclasses call ---------------------------------------------------------------
+
+    def _watch(self, *controls: widgets.Widget, then: Callable[[], None] | None = None,
+               refresh: bool = True) -> None:
+        """On a change of a control's ``value``: run ``then`` (if given), then refresh.
+
+        Both run as one guarded step (:meth:`_run`). ``refresh=False`` for controls that
+        only move within the current result (a step ``position``): ``then`` alone runs.
+        """
+
+        def on_change(_change: dict) -> None:
+            if not self._silenced:
+                self._run(then, refresh=refresh)
+
+        for control in controls:
+            control.observe(on_change, names="value")
+
+    def _start(self) -> None:
+        """First refresh, then a picture of it for copies opened without a kernel."""
         self.refresh()
+        for panel in self.figure_panels:
+            panel.store_static_image()
+
+    @contextlib.contextmanager
+    def _quietly(self) -> Iterator[None]:
+        """Within the block, control changes trigger nothing (the re-entry guard)."""
+        outer, self._silenced = self._silenced, True
+        try:
+            yield
+        finally:
+            self._silenced = outer
+
+    def _run(self, action: Callable[[], None] | None = None, refresh: bool = True) -> None:
+        """Run ``action`` and/or recompute, never raising; then redraw every panel once.
+
+        Inside, control changes are quiet (a clamped slider does not update again). Any
+        ``Exception`` -- a ``ValueError`` for an impossible setting, or an unexpected error
+        of the model -- sets ``output = None`` and ``problem`` and shows the message.
+        """
+        with self._quietly():
+            try:
+                if action is not None:
+                    action()
+                if refresh:
+                    self.output, self.problem = self._update(), ""
+            except Exception as err:  # a control change never raises: show the message
+                self._fail(err)
+        for panel in self.figure_panels:
+            panel.redraw()
+
+    # -- public ------------------------------------------------------------------------------
 
     def refresh(self) -> None:
         """Recompute and redraw; an impossible setting shows its explanation instead."""
-        try:
-            self._update()
-        except (ValueError, TypeError) as err:
-            self._show_problem(str(err))
+        self._run()
 
-    def _update(self) -> None:  # pragma: no cover - abstract
+    def _repr_mimebundle_(self, **kwargs: object) -> dict[str, object]:
+        """ipywidgets' bundle (the live view, ``text/plain``) plus ``image/png`` of the figures.
+
+        JupyterLab renders the live widget; nbconvert, nbviewer and static sites, which
+        have no kernel, show the PNG. The same picture is stored in the canvas state.
+        """
+        bundle = dict(super()._repr_mimebundle_(**kwargs) or {})
+        pictures = [panel.png() for panel in self.figure_panels]
+        for panel, png in zip(self.figure_panels, pictures, strict=True):
+            panel.store_static_image(png)
+        if pictures:
+            bundle["image/png"] = base64.b64encode(_stacked(pictures)).decode("ascii")
+        return bundle
+
+    # -- what subclasses implement ------------------------------------------------------------
+
+    def _update(self) -> object:  # pragma: no cover - abstract
+        """Ask the model once, update the artists in place, return the result."""
         raise NotImplementedError
 
     def _show_problem(self, message: str) -> None:  # pragma: no cover - abstract
+        """Hide the result artists and show ``message``."""
         raise NotImplementedError
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _fail(self, error: Exception) -> None:
+        message = str(error).strip()
+        if not isinstance(error, ValueError | TypeError) or not message:
+            message = f"{type(error).__name__}: {message}" if message else type(error).__name__
+        self.output, self.problem = None, message
+        try:
+            self._show_problem(message)
+        except Exception as again:  # the view cannot show it: keep the message at least
+            self.problem = f"{message} (not shown: {type(again).__name__}: {again})"
+
+
+def _stacked(pictures: list[bytes]) -> bytes:
+    """One PNG: the pictures one below the other, on white, left-aligned."""
+    if len(pictures) == 1:
+        return pictures[0]
+    images = [imread(io.BytesIO(png)) for png in pictures]
+    width = max(image.shape[1] for image in images)
+    canvas = np.ones((sum(image.shape[0] for image in images), width, 4), dtype=np.float32)
+    top = 0
+    for image in images:
+        rgba = image if image.shape[2] == 4 else np.dstack([image, np.ones(image.shape[:2])])
+        canvas[top:top + image.shape[0], :image.shape[1]] = rgba
+        top += image.shape[0]
+    buffer = io.BytesIO()
+    imsave(buffer, canvas, format="png")
+    return buffer.getvalue()

@@ -1,5 +1,9 @@
-"""Controls shared by several widgets: choosing a kernel from the presets or typing one.
+"""Controls shared by several widgets: ranges declared once, and choosing a kernel.
 
+- :func:`int_slider`, :func:`choice` -- a control built from the same range or choices
+  that validate the constructor argument (one declaration: ``int_slider("stride", stride,
+  1, 4)`` both refuses ``stride=5`` with a ``ValueError`` naming it and builds the 1–4
+  slider);
 - :func:`parse_kernel` -- the learner's typed kernel (``"1 0 -1; 2 0 -2; 1 0 -1"``) as an
   array, parsed safely (a regular expression per value, never ``eval``).
 - :func:`format_kernel` -- the inverse, used to pre-fill the text box.
@@ -9,16 +13,20 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from fractions import Fraction
+from typing import TypeVar
 
 import ipywidgets as widgets
 import numpy as np
 import traitlets
 
-from convlessons._validation import as_array, as_int
+from convlessons._validation import as_array, as_choice, as_int
 from convlessons.kernels import KERNEL_DESCRIPTIONS, KERNELS
 
-__all__ = ["CUSTOM", "KernelPicker", "format_kernel", "parse_kernel"]
+__all__ = ["CUSTOM", "KernelPicker", "choice", "format_kernel", "int_slider", "parse_kernel"]
+
+W = TypeVar("W", bound=widgets.ValueWidget)
 
 CUSTOM = "custom"
 """Name of the dropdown entry that reads the kernel from the text box."""
@@ -31,6 +39,32 @@ _HOW_TO_TYPE = (
     "rows separated by new lines or ';', values by spaces or commas; "
     "ints, decimals and fractions like -1/9"
 )
+
+
+def int_slider(name: str, value: object, minimum: int, maximum: int,
+               **kwargs: object) -> widgets.IntSlider:
+    """An ``IntSlider`` over ``minimum…maximum`` labelled ``name``, starting at ``value``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``value`` is not an int in that range (``as_int``'s message names ``name``).
+    """
+    value = as_int(value, name, minimum=minimum, maximum=maximum)
+    return widgets.IntSlider(value=value, min=minimum, max=maximum, description=name, **kwargs)
+
+
+def choice(kind: type[W], name: str, value: object, options: Sequence[object],
+           **kwargs: object) -> W:
+    """A ``kind`` control (``Dropdown``, ``ToggleButtons``...) offering ``options``.
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is not one of ``options`` (``as_choice``'s message names ``name``).
+    """
+    value = as_choice(value, name, options)
+    return kind(options=options, value=value, description=name, **kwargs)
 
 
 def _check_kernel_shape(shape: tuple[int, ...], max_size: int) -> None:

@@ -6,13 +6,13 @@ channel sees, the multiply-adds relative to the standard conv, and the formulas 
 
 from __future__ import annotations
 
+import html
 import textwrap
 
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.colors import ListedColormap
 
-from convlessons._validation import as_choice
 from convlessons.costs import (
     GROUP_COLOURS,
     build_layers,
@@ -23,6 +23,7 @@ from convlessons.costs import (
     valid_groups,
 )
 from convlessons.widgets._base import FigurePanel, LessonWidget
+from convlessons.widgets._controls import choice, int_slider
 
 __all__ = ["CHANNEL_CHOICES", "FEATURE_MAP_SIZES", "ConvCostExplorer"]
 
@@ -51,26 +52,17 @@ class ConvCostExplorer(LessonWidget):
 
     def __init__(self, in_channels: int = 64, out_channels: int = 128, kernel_size: int = 3,
                  groups: int = 1, separable: bool = False, size: int = 56) -> None:
-        as_choice(in_channels, "in_channels", CHANNEL_CHOICES)
-        as_choice(out_channels, "out_channels", CHANNEL_CHOICES)
-        as_choice(kernel_size, "kernel_size", tuple(range(1, 8)))
-        as_choice(size, "size", FEATURE_MAP_SIZES)
+        self.in_channels = choice(widgets.Dropdown, "in_channels", in_channels, CHANNEL_CHOICES)
+        self.out_channels = choice(widgets.Dropdown, "out_channels", out_channels,
+                                   CHANNEL_CHOICES)
+        self.kernel_size = int_slider("kernel_size", kernel_size, 1, 7)
+        self.size = choice(widgets.Dropdown, "size", size, FEATURE_MAP_SIZES)
         build_layers(in_channels, out_channels, kernel_size, groups, separable)  # validates
-        self.in_channels = widgets.Dropdown(options=CHANNEL_CHOICES, value=in_channels,
-                                            description="in_channels")
-        self.out_channels = widgets.Dropdown(options=CHANNEL_CHOICES, value=out_channels,
-                                             description="out_channels")
-        self.kernel_size = widgets.IntSlider(value=kernel_size, min=1, max=7,
-                                             description="kernel_size")
         self.groups = widgets.SelectionSlider(options=valid_groups(in_channels, out_channels),
                                               value=groups, description="groups")
         self.separable = widgets.Checkbox(value=separable, description="separable")
         self.bias = widgets.Checkbox(value=False, description="bias")
-        self.size = widgets.Dropdown(options=FEATURE_MAP_SIZES, value=size, description="size")
         self.text = widgets.HTML()
-        self.output: dict[str, float] | None = None
-        self.problem = ""
-        self._syncing = False
         self._build_figure()
         controls = [self.in_channels, self.out_channels, self.kernel_size, self.groups,
                     self.separable, self.bias, self.size]
@@ -80,8 +72,7 @@ class ConvCostExplorer(LessonWidget):
         ])
         self.add_class("convlessons-cost")
         self._watch(*controls)
-        self.refresh()
-        self.figure_panel.store_static_image()
+        self._start()
 
     def _build_figure(self) -> None:
         self.figure_panel = FigurePanel(figsize=(8, 3.4), css_class="convlessons-cost-figure")
@@ -106,31 +97,25 @@ class ConvCostExplorer(LessonWidget):
             0.5, 0.5, "", ha="center", va="center", fontsize=9, color="#b2182b",
             transform=self.bar_axes.transAxes)
 
-    def _on_change(self, change: dict | None = None) -> None:
-        if not self._syncing:
-            super()._on_change(change)
-
     def _sync_groups(self) -> int:
-        """Offer exactly the valid groups; keep the current value if still valid, else 1."""
+        """Offer exactly the valid groups; keep the current value if still valid, else 1.
+
+        Runs inside the update, where changing ``groups`` triggers no second update.
+        """
         allowed = valid_groups(self.in_channels.value, self.out_channels.value)
         if list(self.groups.options) != allowed:
             keep = self.groups.value if self.groups.value in allowed else 1
-            self._syncing = True
-            try:
-                self.groups.options = allowed
-                self.groups.value = keep
-            finally:
-                self._syncing = False
+            self.groups.options = allowed
+            self.groups.value = keep
         self.groups.disabled = self.separable.value
         return 1 if self.separable.value else self.groups.value
 
-    def _update(self) -> None:
+    def _update(self) -> dict[str, float]:
         groups = self._sync_groups()
         c, k_out = self.in_channels.value, self.out_channels.value
         separable, size = self.separable.value, self.size.value
         cost = conv_cost(c, k_out, self.kernel_size.value, groups, separable, size,
                          self.bias.value)
-        self.output, self.problem = cost.as_dict(), ""
         if separable:
             panels = [(connectivity(c, c, c), f"depthwise {self.kernel_size.value}×"
                        f"{self.kernel_size.value}: {c} → {c}"),
@@ -155,12 +140,10 @@ class ConvCostExplorer(LessonWidget):
         self.problem_text.set_text("")
         self.text.value = cost_text(c, k_out, self.kernel_size.value, groups, separable, size,
                                     self.bias.value, cost)
-        self.figure_panel.redraw()
+        return cost.as_dict()
 
     def _show_problem(self, message: str) -> None:
-        self.output, self.problem = None, message
         for bar in self.bars:
             bar.set_visible(False)
         self.problem_text.set_text(textwrap.fill(message, 28))
-        self.text.value = f"<span style='color:#b2182b'>⚠ {message}</span>"
-        self.figure_panel.redraw()
+        self.text.value = f"<span style='color:#b2182b'>⚠ {html.escape(message)}</span>"

@@ -17,7 +17,7 @@ from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path
 from matplotlib.transforms import Affine2D
 
-from convlessons._validation import as_array, as_choice, as_int
+from convlessons._validation import as_array, as_choice
 from convlessons.data import PATTERN_SIZES, PATTERNS, make_pattern
 from convlessons.exploration import (
     MODES,
@@ -29,7 +29,7 @@ from convlessons.exploration import (
 )
 from convlessons.reference.padding import PADDING_MODES
 from convlessons.widgets._base import FigurePanel, LessonWidget
-from convlessons.widgets._controls import KernelPicker
+from convlessons.widgets._controls import KernelPicker, choice, int_slider
 from convlessons.widgets._grid import SIGNED_CMAP, UNSIGNED_CMAP, NumberedGrid, highlight
 
 __all__ = ["MAX_IMAGE_SIZE", "ConvExplorer"]
@@ -81,17 +81,9 @@ class ConvExplorer(LessonWidget):
         pattern: str = "vertical_edge",
         size: int = 7,
     ) -> None:
-        stride = as_int(stride, "stride", minimum=1, maximum=4)
-        padding = as_int(padding, "padding", minimum=0, maximum=3)
-        dilation = as_int(dilation, "dilation", minimum=1, maximum=3)
-        size = as_int(size, "size", minimum=PATTERN_SIZES[0], maximum=PATTERN_SIZES[1])
-        as_choice(padding_mode, "padding_mode", PADDING_MODES)
-        as_choice(mode, "mode", MODES)
         as_choice(pattern, "pattern", PATTERNS)
         super().__init__()
         self.add_class("convlessons-explorer")
-        self.output: np.ndarray | None = None
-        self.problem = ""
         self.exploration: Exploration | None = None
         self._custom_image = None if image is None else self._check_image(image)
         self._build_controls(kernel, stride, padding, dilation, padding_mode, mode, pattern, size)
@@ -110,9 +102,8 @@ class ConvExplorer(LessonWidget):
         ]
         self._watch(self.pattern, self.size, self.kernel, self.stride, self.padding,
                     self.dilation, self.padding_mode, self.mode)
-        self.position.observe(self._on_position, names="value")
-        self.refresh()
-        self.figure_panel.store_static_image()
+        self._watch(self.position, then=self._show_step, refresh=False)
+        self._start()
 
     @staticmethod
     def _check_image(image: np.ndarray) -> np.ndarray:
@@ -133,17 +124,15 @@ class ConvExplorer(LessonWidget):
             options.insert(0, ("custom", "custom"))
             pattern = "custom"
         self.pattern = widgets.Dropdown(options=options, value=pattern, description="pattern")
-        low, high = PATTERN_SIZES
-        self.size = widgets.IntSlider(value=size, min=low, max=high, description="size",
-                                      disabled=self._custom_image is not None)
+        self.size = int_slider("size", size, *PATTERN_SIZES,
+                               disabled=self._custom_image is not None)
         self.kernel = KernelPicker(kernel, max_size=5)
-        self.stride = widgets.IntSlider(value=stride, min=1, max=4, description="stride")
-        self.padding = widgets.IntSlider(value=padding, min=0, max=3, description="padding")
-        self.dilation = widgets.IntSlider(value=dilation, min=1, max=3, description="dilation")
-        self.padding_mode = widgets.Dropdown(options=PADDING_MODES, value=padding_mode,
-                                             description="padding_mode",
-                                             style={"description_width": "initial"})
-        self.mode = widgets.ToggleButtons(options=MODES, value=mode, description="mode")
+        self.stride = int_slider("stride", stride, 1, 4)
+        self.padding = int_slider("padding", padding, 0, 3)
+        self.dilation = int_slider("dilation", dilation, 1, 3)
+        self.padding_mode = choice(widgets.Dropdown, "padding_mode", padding_mode, PADDING_MODES,
+                                   style={"description_width": "initial"})
+        self.mode = choice(widgets.ToggleButtons, "mode", mode, MODES)
         self.position = widgets.BoundedIntText(value=0, min=0, max=0, description="position",
                                                layout=widgets.Layout(width="11em"))
         self.play = widgets.Play(value=0, min=0, max=0, interval=800, description="play")
@@ -195,14 +184,14 @@ class ConvExplorer(LessonWidget):
             return self._custom_image
         return make_pattern(self.pattern.value, self.size.value)
 
-    def _update(self) -> None:
+    def _update(self) -> np.ndarray:
         self.size.disabled = self.pattern.value == "custom"
         image, kernel = self._image(), self.kernel.value
         self.formula_html.value = size_formulas(image.shape, kernel.shape, self.stride.value,
                                                 self.padding.value, self.dilation.value)
         result = explore(image, kernel, self.stride.value, self.padding.value,
                          self.dilation.value, self.padding_mode.value, self.mode.value)
-        self.exploration, self.output, self.problem = result, result.output, ""
+        self.exploration = result
         self._draw_input(result.padded, result.padding)
         self._draw_kernel(result.weight)
         rows, cols = result.output.shape
@@ -217,14 +206,12 @@ class ConvExplorer(LessonWidget):
                    else "✗ torch's output differs from the widget's")
         self.torch_html.value = f"<pre>{code}</pre>{verdict}"
         self.mode_html.value = result.mode_difference()
-        self.position.max = rows * cols - 1  # may clamp the position (→ _on_position)
+        self.position.max = rows * cols - 1  # may clamp the position (read just below)
         self._show_step()
+        return result.output
 
     def _show_problem(self, message: str) -> None:
-        self.exploration, self.output, self.problem = None, None, message
-        image = self._image()
-        self._draw_input(image, 0)
-        self._draw_kernel(slid_kernel(self.kernel.value, self.mode.value))
+        self.exploration = None
         for artist in (self.output_grid.image, self.output_grid.numbers, self.window_box,
                        self.taps, self.output_box):
             artist.set_visible(False)
@@ -232,15 +219,21 @@ class ConvExplorer(LessonWidget):
         self.problem_text.set_text(textwrap.fill(message, 34))
         self.problem_text.set_visible(True)
         self.position_label.value = "no output for these settings"
-        self.sum_html.value = f"<span style='color:#b2182b'>⚠ {message}</span>"
-        code, result = torch_equivalent(image, self.kernel.value, self.stride.value,
-                                        self.padding.value, self.dilation.value,
-                                        self.padding_mode.value, self.mode.value)
+        self.sum_html.value = f"<span style='color:#b2182b'>⚠ {html.escape(message)}</span>"
+        self.mode_html.value = self.torch_html.value = ""
+        try:  # the input and kernel, unless they are what is wrong (the message says so)
+            image = self._image()
+            kernel = as_array(self.kernel.value, "kernel", ndim=2, layout="(kH, kW)")
+            self._draw_input(image, 0)
+            self._draw_kernel(slid_kernel(kernel, self.mode.value))
+        except (ValueError, TypeError):
+            return
+        code, result = torch_equivalent(image, kernel, self.stride.value, self.padding.value,
+                                        self.dilation.value, self.padding_mode.value,
+                                        self.mode.value)
         verdict = (f"✓ torch refuses too: {html.escape(result)}" if isinstance(result, str)
                    else f"✗ torch computes a {result.shape[0]}×{result.shape[1]} output")
         self.torch_html.value = f"<pre>{code}</pre>{verdict}"
-        self.mode_html.value = ""
-        self.figure_panel.redraw()
 
     def _draw_input(self, padded: np.ndarray, padding: int) -> None:
         """Padded input, ring and border; the cells are left alone when nothing changed."""
@@ -279,10 +272,6 @@ class ConvExplorer(LessonWidget):
         self.output_box.set_bounds(col - 0.5, row - 0.5, 1, 1)
         self.position_label.value = result.position_text(row, col)
         self.sum_html.value = f"<code>{result.sum_text(row, col)}</code>"
-        self.figure_panel.redraw()
-
-    def _on_position(self, _change: dict) -> None:
-        self._show_step()
 
     def _step(self, delta: int) -> None:
         self.position.value = min(max(self.position.value + delta, 0), self.position.max)

@@ -49,9 +49,6 @@ class FeatureMapViewer(LessonWidget):
         self.model = model
         if not names:
             raise ValueError("model must contain a Conv2d, ReLU, BatchNorm2d or MaxPool2d layer")
-        self.output: np.ndarray | None = None
-        self.problem = ""
-        self._clamping = False
         self.activations = capture_activations(self.model, image)
         self.layer = widgets.Dropdown(options=names, value=names[0], description="layer")
         self.channel = widgets.IntSlider(value=0, min=0, max=0, description="channel")
@@ -61,17 +58,20 @@ class FeatureMapViewer(LessonWidget):
                          self.info]
         self.add_class("convlessons-feature-maps")
         self._watch(self.layer, self.channel)
-        self.refresh()
-        self.figure_panel.store_static_image()
-
-    def _on_change(self, _change: dict | None = None) -> None:
-        if not self._clamping:
-            self.refresh()
+        self._start()
 
     def set_input(self, image: object) -> None:
-        """Run the model on a new image (one forward pass) and redraw."""
-        self.activations = capture_activations(self.model, image)
-        self.refresh()
+        """Run the model on a new image (one forward pass) and redraw.
+
+        An image the model cannot take shows the message (the previous activations are
+        dropped, so no control shows them as this image's).
+        """
+
+        def capture() -> None:
+            self.activations = {}
+            self.activations = capture_activations(self.model, image)
+
+        self._run(capture)
 
     def _build_figure(self) -> None:
         self.figure_panel = FigurePanel(figsize=(10.0, 4.0), css_class="convlessons-fmap-figure")
@@ -105,16 +105,17 @@ class FeatureMapViewer(LessonWidget):
                                 self.maps_outline, self.filters_outline, self.filter_grid.image,
                                 self.filter_grid.numbers)
 
-    def _update(self) -> None:
+    def _update(self) -> np.ndarray:
         name = self.layer.value
+        if name not in self.activations:
+            raise ValueError(f"no activations of layer {name!r}: give set_input an image "
+                             "the model takes")
         maps = self.activations[name]
         if maps.ndim != 3:
             raise ValueError(f"layer {name!r} outputs shape {maps.shape}, not a feature map "
                              "(C, H, W); pick a layer before the classifier")
         shown = maps[:MAX_CHANNELS]
-        self._clamping = True  # a smaller max clamps channel.value: no nested refresh
-        self.channel.max = len(shown) - 1
-        self._clamping = False
+        self.channel.max = len(shown) - 1  # may clamp the channel (read just below)
         channel = self.channel.value
         tile = maps.shape[1:]
         self.maps_image.set_data(mosaic(shown))
@@ -160,8 +161,7 @@ class FeatureMapViewer(LessonWidget):
             f"output {len(maps)} × {tile[0]} × {tile[1]}. Red = positive, blue = negative, "
             "white = 0."
         )
-        self.output, self.problem = maps, ""
-        self.figure_panel.redraw()
+        return maps
 
     def _show_problem(self, message: str) -> None:
         for artist in self._result_artists:
@@ -171,5 +171,3 @@ class FeatureMapViewer(LessonWidget):
         self.problem_text.set_text(textwrap.fill(message, 100))
         self.problem_text.set_visible(True)
         self.info.value = ""
-        self.output, self.problem = None, message
-        self.figure_panel.redraw()

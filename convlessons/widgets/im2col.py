@@ -12,6 +12,7 @@ A view of :func:`convlessons.reference.im2col.im2col_product` (the model,
 
 from __future__ import annotations
 
+import html
 import textwrap
 
 import ipywidgets as widgets
@@ -26,6 +27,7 @@ from convlessons.reference.im2col import (
     im2col_product,
 )
 from convlessons.widgets._base import FigurePanel, LessonWidget
+from convlessons.widgets._controls import int_slider
 from convlessons.widgets._grid import SIGNED_CMAP, UNSIGNED_CMAP, NumberedGrid, highlight
 
 __all__ = ["Im2colViewer"]
@@ -43,23 +45,15 @@ class Im2colViewer(LessonWidget):
 
     def __init__(self, size: int = 5, channels: int = 2, kernel_size: int = 3, stride: int = 1,
                  padding: int = 0, seed: int = 0) -> None:
-        size = as_int(size, "size", minimum=4, maximum=6)
-        channels = as_int(channels, "channels", minimum=1, maximum=2)
-        kernel_size = as_int(kernel_size, "kernel_size", minimum=2, maximum=3)
-        stride = as_int(stride, "stride", minimum=1, maximum=3)
-        padding = as_int(padding, "padding", minimum=0, maximum=2)
+        self.size = int_slider("size", size, 4, 6)
+        self.channels = int_slider("channels", channels, 1, 2)
+        self.kernel_size = int_slider("kernel_size", kernel_size, 2, 3)
+        self.stride = int_slider("stride", stride, 1, 3)
+        self.padding = int_slider("padding", padding, 0, 2)
         self.seed = as_int(seed, "seed", minimum=0)
-        self.size = widgets.IntSlider(value=size, min=4, max=6, description="size")
-        self.channels = widgets.IntSlider(value=channels, min=1, max=2, description="channels")
-        self.kernel_size = widgets.IntSlider(value=kernel_size, min=2, max=3,
-                                             description="kernel_size")
-        self.stride = widgets.IntSlider(value=stride, min=1, max=3, description="stride")
-        self.padding = widgets.IntSlider(value=padding, min=0, max=2, description="padding")
         self.position = widgets.IntSlider(value=0, min=0, max=0, description="position")
         self.shapes_html = widgets.HTML()
         self.sum_html = widgets.HTML()
-        self.output: np.ndarray | None = None
-        self.problem = ""
         self.result: Im2colProduct | None = None
         self._build_figure()
         controls = [self.size, self.channels, self.kernel_size, self.stride, self.padding,
@@ -71,8 +65,7 @@ class Im2colViewer(LessonWidget):
         self.add_class("convlessons-im2col")
         self._watch(*controls)
         self.figure_panel.on_click(self._on_click)
-        self.refresh()
-        self.figure_panel.store_static_image()
+        self._start()
 
     def _build_figure(self) -> None:
         self.figure_panel = FigurePanel(figsize=(9, 5.6), css_class="convlessons-im2col-figure")
@@ -126,13 +119,13 @@ class Im2colViewer(LessonWidget):
             return
         self.position.value = min(max(position, 0), self.position.max)
 
-    def _update(self) -> None:
+    def _update(self) -> np.ndarray:
         image, kernel = example_arrays(self.size.value, self.channels.value,
                                        self.kernel_size.value, self.seed)
         result = im2col_product(image, kernel, self.stride.value, self.padding.value)
-        self.position.max = result.positions - 1  # may clamp position (a nested refresh)
+        self.position.max = result.positions - 1  # may clamp the position (read just below)
         position = self.position.value
-        self.result, self.output, self.problem = result, result.output, ""
+        self.result = result
         self._draw_inputs(result, position)
         self.row_grid.set_values(result.weight_row)
         self.columns_grid.set_values(result.columns, limits=(0, INPUT_LEVELS - 1))
@@ -148,7 +141,7 @@ class Im2colViewer(LessonWidget):
         self.problem_text.set_text("")
         self.shapes_html.value = result.shapes_text()
         self.sum_html.value = result.sum_text(position)
-        self.figure_panel.redraw()
+        return result.output
 
     def _draw_inputs(self, result: Im2colProduct, position: int) -> None:
         """Padded input channels with the window, and the kernel channels."""
@@ -172,10 +165,9 @@ class Im2colViewer(LessonWidget):
             self.kernel_grids[c].set_values(result.weight[c], limits=limits)
 
     def _show_problem(self, message: str) -> None:
-        self.result, self.output, self.problem = None, None, message
+        self.result = None
         for artist in self._result_artists:
             artist.set_visible(False)
         self.problem_text.set_text(textwrap.fill(message, 90))
         self.sum_html.value = ""
-        self.shapes_html.value = f"<span style='color:#b2182b'>⚠ {message}</span>"
-        self.figure_panel.redraw()
+        self.shapes_html.value = f"<span style='color:#b2182b'>⚠ {html.escape(message)}</span>"

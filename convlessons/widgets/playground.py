@@ -19,7 +19,7 @@ from convlessons.data import load_photo
 from convlessons.filtering import filter_photo, sobel_gradients
 from convlessons.kernels import KERNELS, gabor_for
 from convlessons.widgets._base import FigurePanel, LessonWidget
-from convlessons.widgets._controls import KernelPicker
+from convlessons.widgets._controls import KernelPicker, choice
 from convlessons.widgets._grid import SIGNED_CMAP, NumberedGrid, symmetric_limits
 
 __all__ = ["DIRECTION_THRESHOLD", "VIEWS", "KernelPlayground", "display_scale"]
@@ -70,13 +70,11 @@ class KernelPlayground(LessonWidget):
 
     def __init__(self, size: int = 512, kernel: str = "edge") -> None:
         super().__init__()
-        self.output: np.ndarray | None = None
-        self.problem = ""
         self.photos = {False: load_photo(gray=True, size=size),
                        True: load_photo(gray=False, size=size)}
         self.kernel = KernelPicker(kernel)
         self.color = widgets.Checkbox(value=False, description="color")
-        self.view = widgets.ToggleButtons(options=VIEWS, value="kernel", description="view")
+        self.view = choice(widgets.ToggleButtons, "view", "kernel", VIEWS)
         self.orientation = widgets.FloatSlider(value=0, min=0, max=165, step=15,
                                                description="orientation")
         self.wavelength = widgets.FloatSlider(value=8, min=3, max=24, step=1,
@@ -92,8 +90,7 @@ class KernelPlayground(LessonWidget):
         self.add_class("convlessons-playground")
         self._watch(self.kernel, self.color, self.view, self.orientation, self.wavelength,
                     self.sigma)
-        self.refresh()
-        self.figure_panel.store_static_image()
+        self._start()
 
     def _build_figure(self) -> None:
         self.figure_panel = FigurePanel(figsize=(9.0, 3.3),
@@ -119,7 +116,7 @@ class KernelPlayground(LessonWidget):
             0.5, 0.5, "", transform=self.result_axes.transAxes, ha="center", va="center",
             bbox={"facecolor": "white", "edgecolor": "#b2182b"}, color="#b2182b", visible=False)
 
-    def _update(self) -> None:
+    def _update(self) -> np.ndarray:
         view, color = self.view.value, self.color.value
         for control in (self.orientation, self.wavelength, self.sigma):
             control.disabled = view != "gabor bank"
@@ -127,7 +124,11 @@ class KernelPlayground(LessonWidget):
         photo = self.photos[color and not uses_gray]
         kernel = self._kernel_for(view)
         if view in ("kernel", "gabor bank"):
-            result = filter_photo(photo, kernel)
+            with np.errstate(over="ignore", invalid="ignore"):  # refused just below
+                result = filter_photo(photo, kernel)
+            if not np.all(np.isfinite(result)):
+                raise ValueError("the kernel's values are so large that the filtered photo "
+                                 "overflows to infinity: use smaller values")
             cmap, vmin, vmax = display_scale(kernel, result)
             if view == "gabor bank":  # a band-pass response: signed, whatever its small sum
                 cmap, vmin, vmax = SIGNED_CMAP, *symmetric_limits(result)
@@ -160,8 +161,7 @@ class KernelPlayground(LessonWidget):
         self.info.value = (f"<code>F.conv2d(photo, kernel, padding='same'"
                            f"{', groups=3' if result.ndim == 3 else ''})</code>"
                            + (" — Sobel views use the gray photo." if uses_gray else ""))
-        self.output, self.problem = result, ""
-        self.figure_panel.redraw()
+        return result
 
     def _kernel_for(self, view: str) -> np.ndarray:
         if view == "gabor bank":
@@ -174,5 +174,3 @@ class KernelPlayground(LessonWidget):
         self.result_image.set_visible(False)
         self.problem_text.set_text(textwrap.fill(message, 50))
         self.problem_text.set_visible(True)
-        self.output, self.problem = None, message
-        self.figure_panel.redraw()

@@ -27,6 +27,7 @@ from convlessons.receptive_fields import (
     nested_regions,
 )
 from convlessons.widgets._base import FigurePanel, LessonWidget
+from convlessons.widgets._controls import choice, int_slider
 from convlessons.widgets._grid import highlight
 
 __all__ = ["INPUT_SIZES", "MAX_LAYERS", "ReceptiveFieldExplorer"]
@@ -79,10 +80,7 @@ class ReceptiveFieldExplorer(LessonWidget):
 
     def __init__(self, preset: str = "VGG block", input_size: int = 32) -> None:
         super().__init__()
-        self.output: np.ndarray | None = None
-        self.problem = ""
-        self._quiet = False
-        self.preset = widgets.Dropdown(options=list(PRESETS), value=preset, description="preset")
+        self.preset = choice(widgets.Dropdown, "preset", preset, list(PRESETS))
         self.rows = [_LayerRow(number) for number in range(1, MAX_LAYERS + 1)]
         header = widgets.HTML(
             "<span style='display:inline-block;width:4.5em'></span>"
@@ -93,8 +91,7 @@ class ReceptiveFieldExplorer(LessonWidget):
         self.remove_layer = widgets.Button(description="− layer",
                                            layout=widgets.Layout(width="7em"))
         self.layer = widgets.IntSlider(value=1, min=1, max=1, description="layer")
-        self.input_size = widgets.IntSlider(value=input_size, min=INPUT_SIZES[0],
-                                            max=INPUT_SIZES[1], description="input_size")
+        self.input_size = int_slider("input_size", input_size, *INPUT_SIZES)
         self.weights = widgets.ToggleButtons(options=WEIGHTS, value="uniform",
                                              description="weights")
         self.info = widgets.HTML()
@@ -107,15 +104,15 @@ class ReceptiveFieldExplorer(LessonWidget):
         self.children = [widgets.HBox([settings, table]), self.figure_panel.widget, self.info]
         self.add_class("convlessons-receptive-field")
 
-        self.preset.observe(self._on_preset, names="value")
-        self.add_layer.on_click(lambda _button: self._set_layer_count(self.n_layers + 1))
-        self.remove_layer.on_click(lambda _button: self._set_layer_count(self.n_layers - 1))
-        for row in self.rows:
-            for control in row.controls:
-                control.observe(self._on_row_edit, names="value")
+        self._watch(self.preset, then=self._load_preset)
+        self._watch(*(control for row in self.rows for control in row.controls),
+                    then=self._forget_preset)
         self._watch(self.layer, self.input_size, self.weights)
-        self.refresh()
-        self.figure_panel.store_static_image()
+        self.add_layer.on_click(
+            lambda _button: self._run(lambda: self._set_layer_count(self.n_layers + 1)))
+        self.remove_layer.on_click(
+            lambda _button: self._run(lambda: self._set_layer_count(self.n_layers - 1)))
+        self._start()
 
     # -- controls ---------------------------------------------------------------------------
 
@@ -124,36 +121,22 @@ class ReceptiveFieldExplorer(LessonWidget):
         """The stack as the table shows it (all visible rows)."""
         return tuple(row.layer for row in self.rows[: self.n_layers])
 
-    def _on_change(self, _change: dict | None = None) -> None:
-        if not self._quiet:
-            self.refresh()
-
-    def _on_row_edit(self, _change: dict) -> None:
-        if self._quiet:
-            return
-        self._quiet = True
-        self.preset.value = None  # the stack no longer is the preset
-        self._quiet = False
-        self.refresh()
-
-    def _on_preset(self, _change: dict) -> None:
-        if self._quiet or self.preset.value is None:
-            return
-        self._load_preset()
-        self.refresh()
+    def _forget_preset(self) -> None:
+        """A row was edited: the stack no longer is the preset."""
+        self.preset.value = None
 
     def _load_preset(self) -> None:
+        """Fill the rows with the chosen preset's layers (nothing when no preset is chosen)."""
+        if self.preset.value is None:
+            return
         stack = PRESETS[self.preset.value]
-        self._quiet = True
         for row, layer in zip(self.rows, stack, strict=False):
             row.layer = layer
-        self._quiet = False
-        self._set_layer_count(len(stack), refresh=False)
+        self._set_layer_count(len(stack))
 
-    def _set_layer_count(self, count: int, refresh: bool = True) -> None:
+    def _set_layer_count(self, count: int) -> None:
         """Show ``count`` rows (0 .. MAX_LAYERS) and inspect the last one."""
         count = min(max(count, 0), MAX_LAYERS)
-        self._quiet = True
         for number, row in enumerate(self.rows):
             row.box.layout.display = None if number < count else "none"
         self.n_layers = count
@@ -161,9 +144,6 @@ class ReceptiveFieldExplorer(LessonWidget):
         self.layer.value = max(count, 1)
         self.add_layer.disabled = count == MAX_LAYERS
         self.remove_layer.disabled = count == 0
-        self._quiet = False
-        if refresh:
-            self.refresh()
 
     # -- figure -----------------------------------------------------------------------------
 
@@ -210,7 +190,7 @@ class ReceptiveFieldExplorer(LessonWidget):
 
     # -- update -----------------------------------------------------------------------------
 
-    def _update(self) -> None:
+    def _update(self) -> np.ndarray:
         if self.n_layers == 0:
             raise ValueError("the stack has no layers: press “+ layer” or pick a preset")
         stack = self.layers[: self.layer.value]
@@ -255,8 +235,7 @@ class ReceptiveFieldExplorer(LessonWidget):
         for artist in self._result_artists:
             artist.set_visible(True)
         self.problem_text.set_visible(False)
-        self.output, self.problem = erf, ""
-        self.figure_panel.redraw()
+        return erf
 
     def _show_problem(self, message: str) -> None:
         for artist in self._result_artists:
@@ -264,5 +243,3 @@ class ReceptiveFieldExplorer(LessonWidget):
         self.profile_title.set_text("")
         self.problem_text.set_text(textwrap.fill(message, 100))
         self.problem_text.set_visible(True)
-        self.output, self.problem = None, message
-        self.figure_panel.redraw()

@@ -22,6 +22,7 @@ Checkerboard Artifacts", Distill 2016). The explorer computes the counts, it doe
 
 from __future__ import annotations
 
+import html
 import textwrap
 
 import ipywidgets as widgets
@@ -31,6 +32,7 @@ from matplotlib.gridspec import GridSpec
 from convlessons._validation import as_int
 from convlessons.reference.transposed import VALUES, TransposedConv, example_arrays, transposed_conv
 from convlessons.widgets._base import FigurePanel, LessonWidget
+from convlessons.widgets._controls import choice, int_slider
 from convlessons.widgets._grid import SIGNED_CMAP, UNSIGNED_CMAP, NumberedGrid, highlight
 
 __all__ = ["VIEWS", "TransposedConvExplorer"]
@@ -52,31 +54,18 @@ class TransposedConvExplorer(LessonWidget):
     def __init__(self, input_size: int = 3, kernel_size: int = 3, stride: int = 2,
                  padding: int = 0, output_padding: int = 0, values: str = "random",
                  view: str = "scatter", seed: int = 0) -> None:
-        input_size = as_int(input_size, "input_size", minimum=2, maximum=4)
-        kernel_size = as_int(kernel_size, "kernel_size", minimum=2, maximum=4)
-        stride = as_int(stride, "stride", minimum=1, maximum=3)
-        padding = as_int(padding, "padding", minimum=0, maximum=2)
-        output_padding = as_int(output_padding, "output_padding", minimum=0, maximum=2)
-        example_arrays(input_size, kernel_size, values)  # checks values
-        if view not in VIEWS:
-            raise ValueError(f"view must be one of {VIEWS}, got {view!r}")
+        self.input_size = int_slider("input_size", input_size, 2, 4)
+        self.kernel_size = int_slider("kernel_size", kernel_size, 2, 4)
+        self.stride = int_slider("stride", stride, 1, 3)
+        self.padding = int_slider("padding", padding, 0, 2)
+        self.output_padding = int_slider("output_padding", output_padding, 0, 2)
+        self.values = choice(widgets.ToggleButtons, "values", values, VALUES)
+        self.view = choice(widgets.ToggleButtons, "view", view, VIEWS)
         self.seed = as_int(seed, "seed", minimum=0)
-        self.input_size = widgets.IntSlider(value=input_size, min=2, max=4,
-                                            description="input_size")
-        self.kernel_size = widgets.IntSlider(value=kernel_size, min=2, max=4,
-                                             description="kernel_size")
-        self.stride = widgets.IntSlider(value=stride, min=1, max=3, description="stride")
-        self.padding = widgets.IntSlider(value=padding, min=0, max=2, description="padding")
-        self.output_padding = widgets.IntSlider(value=output_padding, min=0, max=2,
-                                                description="output_padding")
-        self.values = widgets.ToggleButtons(options=VALUES, value=values, description="values")
-        self.view = widgets.ToggleButtons(options=VIEWS, value=view, description="view")
         self.position = widgets.IntSlider(value=0, min=0, max=0, description="position")
         self.size_html = widgets.HTML()
         self.step_html = widgets.HTML()
         self.checkerboard_html = widgets.HTML()
-        self.output: np.ndarray | None = None
-        self.problem = ""
         self.result: TransposedConv | None = None
         self._build_figure()
         controls = [self.input_size, self.kernel_size, self.stride, self.padding,
@@ -88,8 +77,7 @@ class TransposedConvExplorer(LessonWidget):
         ])
         self.add_class("convlessons-transposed")
         self._watch(*controls)
-        self.refresh()
-        self.figure_panel.store_static_image()
+        self._start()
 
     def _build_figure(self) -> None:
         self.figure_panel = FigurePanel(figsize=(7.5, 5.6),
@@ -131,14 +119,14 @@ class TransposedConvExplorer(LessonWidget):
                                 self.scatter_grid.image, self.scatter_grid.numbers,
                                 self.zero_grid.image, self.zero_grid.numbers]
 
-    def _update(self) -> None:
+    def _update(self) -> np.ndarray:
         x, w = example_arrays(self.input_size.value, self.kernel_size.value, self.values.value,
                               self.seed)
         result = transposed_conv(x, w, self.stride.value, self.padding.value,
                                  self.output_padding.value)
-        self.position.max = result.positions - 1  # may clamp position (a nested refresh)
+        self.position.max = result.positions - 1  # may clamp the position (read just below)
         position = self.position.value
-        self.result, self.output, self.problem = result, result.output, ""
+        self.result = result
         y, x_ = result.input_cell(position)
         top, left = result.scatter_region(position)
         k, p = result.kernel_size, result.padding
@@ -176,14 +164,13 @@ class TransposedConvExplorer(LessonWidget):
         self.problem_text.set_text("")
         self.size_html.value = f"{result.size_text()} &nbsp; <code>{result.pytorch_call()}</code>"
         self.checkerboard_html.value = f"Checkerboard: {result.checkerboard_text()}"
-        self.figure_panel.redraw()
+        return result.output
 
     def _show_problem(self, message: str) -> None:
-        self.result, self.output, self.problem = None, None, message
+        self.result = None
         for artist in self._result_artists:
             artist.set_visible(False)
         self.problem_text.set_text(textwrap.fill(message, 36))
-        self.size_html.value = f"<span style='color:#b2182b'>⚠ {message}</span>"
+        self.size_html.value = f"<span style='color:#b2182b'>⚠ {html.escape(message)}</span>"
         self.step_html.value = ""
         self.checkerboard_html.value = ""
-        self.figure_panel.redraw()

@@ -14,7 +14,8 @@ from convlessons.widgets.cost import ConvCostExplorer
     ("kwargs", "message"),
     [({"in_channels": 5}, r"in_channels must be one of \(1, 2, 3"),
      ({"out_channels": True}, "out_channels must be one of"),
-     ({"kernel_size": 9}, "kernel_size must be one of"), ({"size": 50}, "size must be one of"),
+     ({"kernel_size": 9}, "kernel_size must be an int in 1…7"),
+     ({"size": 50}, "size must be one of"),
      ({"groups": 3}, "groups must divide"), ({"separable": "no"}, "separable")],
 )
 def test_bad_constructor_arguments_name_the_parameter(kwargs, message):

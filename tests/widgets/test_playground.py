@@ -79,9 +79,14 @@ def test_controls_change_the_result_in_place(playground):
     assert artist_counts(playground) == before
 
 
-def test_problem_is_shown_not_raised(playground):
-    playground._show_problem("kernel must be 1–5 × 1–5, got 6 × 6")
-    assert playground.output is None and playground.problem.startswith("kernel must")
-    assert playground.problem_text.get_visible() and not playground.result_image.get_visible()
+def test_an_overflowing_kernel_is_shown_and_the_next_preset_recovers(playground):
     playground.view.value = "kernel"
+    playground.kernel.preset.value = "custom"
+    playground.kernel.custom.value = "1e308 1e308"  # sums overflow to inf
+    assert playground.output is None and "overflows to infinity" in playground.problem
+    assert playground.problem_text.get_visible() and not playground.result_image.get_visible()
+    playground.figure_panel.render()
+    playground.kernel.preset.value = "edge"
     assert playground.problem == "" and playground.result_image.get_visible()
+    assert np.all(np.isfinite(playground.result_image.get_clim()))
+    playground.figure_panel.render()

@@ -5,6 +5,8 @@ The model, transposed_conv, is tested in tests/reference/test_transposed.py.
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pytest
 from oracles import torch_transposed
@@ -92,7 +94,7 @@ def test_impossible_settings_show_the_message(explorer):
     assert explorer.problem == "output_padding must be < max(stride, dilation) = 1, got 1"
     assert explorer.problem_text.get_text().replace("\n", " ") == explorer.problem
     assert not explorer.output_grid.image.get_visible()
-    assert explorer.problem in explorer.size_html.value
+    assert html.escape(explorer.problem) in explorer.size_html.value
     explorer.output_padding.value = 0
     explorer.input_size.value, explorer.kernel_size.value, explorer.padding.value = 2, 2, 2
     assert explorer.output is None and "padding 2 is too large" in explorer.problem
