@@ -24,9 +24,11 @@ from matplotlib.path import Path
 from matplotlib.textpath import TextPath
 from matplotlib.transforms import Affine2D
 
+from convlessons._format import format_number
 from convlessons._validation import as_int
 from convlessons.channels import INPUT_LEVELS, ChannelConv, channel_conv, example_layer
 from convlessons.widgets._base import FigurePanel, LessonWidget
+from convlessons.widgets._controls import int_slider
 from convlessons.widgets._grid import (
     SIGNED_CMAP,
     NumberedGrid,
@@ -44,7 +46,7 @@ RANGES = {
     "stride": (1, 3),
     "padding": (0, 2),
 }
-"""Smallest and largest value of each constructor argument (and of the two sliders)."""
+"""Smallest and largest value of each constructor argument (the last two: of the sliders)."""
 
 INPUT_CMAP = "gray"
 """Inputs are non-negative: 0 is black, larger values are brighter."""
@@ -100,19 +102,16 @@ class ChannelExplorer(LessonWidget):
         padding: int = 1,
         seed: int = 0,
     ) -> None:
-        arguments = {"in_channels": in_channels, "out_channels": out_channels, "size": size,
-                     "kernel_size": kernel_size, "stride": stride, "padding": padding}
-        for name, value in arguments.items():
-            low, high = RANGES[name]
-            as_int(value, name, minimum=low, maximum=high)
-        self.input, self.weight, self.bias = example_layer(in_channels, out_channels, size,
-                                                           kernel_size, seed)
+        shape = {"in_channels": in_channels, "out_channels": out_channels, "size": size,
+                 "kernel_size": kernel_size}
+        for name, value in shape.items():
+            as_int(value, name, minimum=RANGES[name][0], maximum=RANGES[name][1])
         super().__init__()
         self.add_class("convlessons-channels")
-        self.output: np.ndarray | None = None
-        self.problem = ""
         self.result: ChannelConv | None = None
         self._build_controls(stride, padding)
+        self.input, self.weight, self.bias = example_layer(in_channels, out_channels, size,
+                                                           kernel_size, seed)
         self._build_figure()
         self.children = [
             widgets.HBox([self.stride, self.padding]),
@@ -122,17 +121,14 @@ class ChannelExplorer(LessonWidget):
             self.sum_html,
         ]
         self._watch(self.stride, self.padding)
-        self.position.observe(self._on_position, names="value")
-        self.refresh()
-        self.figure_panel.store_static_image()
+        self._watch(self.position, then=self._show_step, refresh=False)
+        self._start()
 
     # -- construction -------------------------------------------------------------------
 
     def _build_controls(self, stride: int, padding: int) -> None:
-        self.stride = widgets.IntSlider(value=stride, min=RANGES["stride"][0],
-                                        max=RANGES["stride"][1], description="stride")
-        self.padding = widgets.IntSlider(value=padding, min=RANGES["padding"][0],
-                                         max=RANGES["padding"][1], description="padding")
+        self.stride = int_slider("stride", stride, *RANGES["stride"])
+        self.padding = int_slider("padding", padding, *RANGES["padding"])
         self.position = widgets.BoundedIntText(value=0, min=0, max=0, description="position",
                                                layout=widgets.Layout(width="11em"))
         self.previous = widgets.Button(description="◀ previous", layout={"width": "8em"})
@@ -191,10 +187,10 @@ class ChannelExplorer(LessonWidget):
 
     # -- updates ------------------------------------------------------------------------
 
-    def _update(self) -> None:
+    def _update(self) -> np.ndarray:
         result = channel_conv(self.input, self.weight, self.bias, self.stride.value,
                               self.padding.value)
-        self.result, self.output, self.problem = result, result.output, ""
+        self.result = result
         p = result.padding
         height, width = result.input.shape[1:]
         for c, grid in enumerate(self.input_grids):
@@ -214,11 +210,12 @@ class ChannelExplorer(LessonWidget):
         self.note.set_text(f"Y[o, i, j] = b[o]\n+ Σ over input channels c\n"
                            f"of sum(K[o, c] × window of X[c])\n\n"
                            f"stride {result.stride}, padding {p} → output {rows}×{cols}")
-        self.position.max = result.positions - 1  # may clamp the position (→ _on_position)
+        self.position.max = result.positions - 1  # may clamp the position (read just below)
         self._show_step()
+        return result.output
 
     def _show_problem(self, message: str) -> None:
-        self.result, self.output, self.problem = None, None, message
+        self.result = None
         for c, grid in enumerate(self.input_grids):
             grid.set_values(self.input[c], limits=(0, INPUT_LEVELS - 1))
             self.window_boxes[c].set_visible(False)
@@ -231,7 +228,6 @@ class ChannelExplorer(LessonWidget):
         self.note.set_text(textwrap.fill(message, 34), color="#b2182b")
         self.position_label.value = "no output for these settings"
         self.sum_html.value = f"<span style='color:#b2182b'>⚠ {html.escape(message)}</span>"
-        self.figure_panel.redraw()
 
     def _mark_filter(self, o: int, active: bool, sums: np.ndarray | None) -> None:
         """Frame filter ``o``'s kernels and bias; write each channel's window sum on top."""
@@ -240,7 +236,8 @@ class ChannelExplorer(LessonWidget):
             frame.set_edgecolor(colour)
             frame.set_linewidth(width)
         for c, title in enumerate(self.kernel_titles[o]):
-            title.set_text(f"K[{o}, {c}]" + (f" → {sums[c]:g}" if sums is not None else ""))
+            total = f" → {format_number(sums[c])}" if sums is not None else ""
+            title.set_text(f"K[{o}, {c}]{total}")
 
     def _show_step(self) -> None:
         """Highlight the window in every input channel and the output cell; write the sum."""
@@ -261,10 +258,6 @@ class ChannelExplorer(LessonWidget):
         lines = [html.escape(line) for line in result.sum_lines(o, i, j)]
         lines[-1] = f"<b>{lines[-1]}</b>"
         self.sum_html.value = "<code>" + "<br>".join(lines) + "</code>"
-        self.figure_panel.redraw()
-
-    def _on_position(self, _change: dict) -> None:
-        self._show_step()
 
     def _step(self, delta: int) -> None:
         self.position.value = min(max(self.position.value + delta, 0), self.position.max)
