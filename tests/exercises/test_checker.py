@@ -145,6 +145,8 @@ def notebook_arguments():
         "check_upsampling_settings": (),
         "check_im2col_matrix": (np.arange(9.0).reshape(1, 3, 3), 2),
         "check_multiplication_counts": (),
+        "check_my_im2col": (),
+        "check_my_winograd_tile": (),
         "check_diagonal_edge_kernel": (),
         "check_gabor_orientation": (mystery_stripes(0),),
         "check_layer_receptive_field": (model, "conv2"),
