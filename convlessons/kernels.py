@@ -8,11 +8,10 @@ from left to right.
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
-from convlessons._validation import as_pair
+from convlessons._validation import as_pair, as_real
 
 __all__ = ["KERNELS", "KERNEL_DESCRIPTIONS", "gabor_for", "gabor_kernel"]
 
@@ -63,17 +62,6 @@ KERNEL_DESCRIPTIONS: dict[str, str] = {
     "laplacian": "Finds edges and fine detail in every direction: second derivative.",
     "emboss": "Embosses: adds a diagonal gradient, so the image looks carved in relief.",
 }
-
-
-def _real(value: object, name: str, *, positive: bool) -> float:
-    """``value`` as a finite float (``> 0`` when ``positive``); the message names ``name``."""
-    expected = f"{name} must be a finite {'positive ' if positive else ''}real number"
-    if not isinstance(value, numbers.Real) or isinstance(value, bool):
-        raise TypeError(f"{expected}, got {value!r}")
-    result = float(value)
-    if not math.isfinite(result) or (positive and result <= 0):
-        raise ValueError(f"{expected}{' (> 0)' if positive else ''}, got {value!r}")
-    return result
 
 
 def gabor_kernel(
@@ -132,11 +120,11 @@ def gabor_kernel(
         (``sigma``, ``lambd``, ``gamma`` must also be ``> 0``).
     """
     width, height = as_pair(ksize, "ksize", minimum=1)
-    sigma = _real(sigma, "sigma", positive=True)
-    theta = _real(theta, "theta", positive=False)
-    lambd = _real(lambd, "lambd", positive=True)
-    gamma = _real(gamma, "gamma", positive=True)
-    psi = _real(psi, "psi", positive=False)
+    sigma = as_real(sigma, "sigma", above=0)
+    theta = as_real(theta, "theta")
+    lambd = as_real(lambd, "lambd", above=0)
+    gamma = as_real(gamma, "gamma", above=0)
+    psi = as_real(psi, "psi")
     xmax, ymax = width // 2, height // 2
     # index [i, j] holds the value for y = ymax - i, x = xmax - j
     y = np.arange(ymax, -ymax - 1, -1, dtype=np.float64)[:, None]
@@ -160,10 +148,12 @@ def gabor_for(orientation: float, wavelength: float, sigma: float) -> np.ndarray
     Raises
     ------
     TypeError, ValueError
-        If ``sigma`` or ``wavelength`` is not a finite real number ``> 0`` (the message
-        names ``sigma`` or, as in :func:`gabor_kernel`, ``lambd``).
+        If ``orientation`` is not a finite real number, or ``sigma`` or ``wavelength`` not
+        one ``> 0`` (the message names ``orientation``, ``sigma`` or, as in
+        :func:`gabor_kernel`, ``lambd``).
     """
-    sigma = _real(sigma, "sigma", positive=True)
+    sigma = as_real(sigma, "sigma", above=0)
+    orientation = as_real(orientation, "orientation")
     size = 2 * math.ceil(3 * sigma) + 1
     return gabor_kernel(size, sigma, math.radians(orientation), wavelength, gamma=0.5,
                         normalize=True)

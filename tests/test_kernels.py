@@ -175,7 +175,7 @@ def test_seed_normalisation_by_the_sum_explodes():
         ({"ksize": (3, 0)}, ValueError, "ksize"),
         ({"ksize": 3.0}, TypeError, "ksize"),
         ({"ksize": (3, 3, 3)}, TypeError, "ksize"),
-        ({"sigma": 0.0}, ValueError, r"sigma must be a finite positive real number \(> 0\)"),
+        ({"sigma": 0.0}, ValueError, r"sigma must be a finite real number > 0"),
         ({"sigma": -1}, ValueError, "sigma"),
         ({"sigma": math.nan}, ValueError, "sigma"),
         ({"sigma": "2"}, TypeError, "sigma"),
