@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from convlessons._validation import as_array
+from convlessons._validation import as_array, as_instance
 
 __all__ = [
     "COLUMNS",
@@ -35,19 +35,13 @@ COLUMNS = 8
 """Tiles per row of a mosaic."""
 
 
-def _check_model(model: object) -> nn.Module:
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    return model
-
-
 def listed_layers(model: nn.Module) -> list[str]:
     """``named_modules()`` names of the model's Conv2d, ReLU, BatchNorm2d and MaxPool2d layers.
 
     In registration order, which is the forward order for ``nn.Sequential`` stacks such as
     :class:`convlessons.models.SmallCNN`'s ``features``.
     """
-    model = _check_model(model)
+    model = as_instance(model, "model", nn.Module, "a torch.nn.Module")
     return [name for name, module in model.named_modules() if isinstance(module, LISTED_TYPES)]
 
 
@@ -90,7 +84,7 @@ def capture_activations(model: nn.Module, image: object) -> dict[str, np.ndarray
         Layer name -> output without the batch axis (``(C, H, W)`` for feature maps), as
         float numpy arrays, in :func:`listed_layers` order.
     """
-    model = _check_model(model)
+    model = as_instance(model, "model", nn.Module, "a torch.nn.Module")
     batch = _as_batch(image, model)
     captured: dict[str, torch.Tensor] = {}
 
@@ -123,7 +117,7 @@ def filters_for(model: nn.Module, name: str) -> np.ndarray | None:
     shape ``(C_out, kH, kW)`` (for one input channel, the filters themselves), or ``None``
     when no conv comes first.
     """
-    model = _check_model(model)
+    model = as_instance(model, "model", nn.Module, "a torch.nn.Module")
     conv = None
     for module_name, module in model.named_modules():
         if isinstance(module, nn.Conv2d):
