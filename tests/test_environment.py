@@ -12,6 +12,7 @@ import os
 import re
 import stat
 import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -122,12 +123,14 @@ def test_parser_sees_every_line():
 
 # ------------------------------------------------------------------------ postBuild
 
-FAKE_PYTHON = """#!/bin/bash
-# answers sys.prefix, records pip's arguments, accepts the import check
+FAKE_PYTHON = f"""#!/bin/bash
+# answers sys.prefix, records pip's and the import check's arguments, runs the rest for real
 echo "$*" >> "$FAKE_LOG"
 case "$*" in
   *"print(sys.prefix)"*) echo "$FAKE_PREFIX" ;;
   "-m pip install"*) [[ -z "$FAKE_PIP_FAILS" ]] ;;
+  "-I -c import convlessons.widgets") ;;
+  *) exec {sys.executable} "$@" ;;
 esac
 """
 
@@ -165,9 +168,21 @@ def test_postbuild_installs_the_package_non_editable_into_the_running_pythons_pr
     assert not any(" -e " in call or "--editable" in call for call in calls)
     assert "-I -c import convlessons.widgets" in calls
     lab = prefix / "share/jupyter/lab/settings/overrides.json"
-    server = prefix / "etc/jupyter/jupyter_server_config.d/convlessons.json"
     assert lab.read_text() == (ROOT / "jupyter/overrides.json").read_text()
-    assert server.read_text() == (ROOT / "jupyter/jupyter_server_config.json").read_text()
+    server = json.loads((prefix / "etc/jupyter/jupyter_server_config.json").read_text())
+    assert server == json.loads((ROOT / "jupyter/jupyter_server_config.json").read_text())
+
+
+def test_postbuild_merges_into_an_existing_server_config(fake_python, tmp_path):
+    env, prefix, _log = fake_python
+    existing = prefix / "etc/jupyter/jupyter_server_config.json"
+    existing.parent.mkdir(parents=True)
+    existing.write_text(
+        json.dumps({"ServerApp": {"ip": "0.0.0.0"}, "MappingKernelManager": {"cull_interval": 60}})
+    )
+    subprocess.run([ROOT / "postBuild"], cwd=tmp_path, env=env, check=True, capture_output=True)
+    ours = json.loads((ROOT / "jupyter/jupyter_server_config.json").read_text())
+    assert json.loads(existing.read_text()) == {"ServerApp": {"ip": "0.0.0.0"}, **ours}
 
 
 def test_postbuild_uses_the_python_named_by_PYTHON_and_stops_when_pip_fails(fake_python, tmp_path):
