@@ -11,11 +11,15 @@ import math
 import numbers
 import reprlib
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
-__all__ = ["as_int", "as_real", "as_choice", "as_pair", "as_array", "as_instance", "shown"]
+if TYPE_CHECKING:
+    import torch
+
+__all__ = ["as_int", "as_real", "as_choice", "as_pair", "as_array", "as_instance", "as_module",
+           "shown"]
 
 T = TypeVar("T")
 
@@ -129,6 +133,16 @@ def as_instance(value: object, name: str, kind: type[T], what: str = "") -> T:
         raise TypeError(f"{name} must be {what or 'a ' + kind.__name__}, "
                         f"got {type(value).__name__}")
     return value
+
+
+def as_module(value: object, name: str = "model") -> torch.nn.Module:
+    """Return ``value`` if it is a ``torch.nn.Module``; ``TypeError`` naming ``name`` otherwise.
+
+    (torch is imported only when this is called, so importing this module stays light.)
+    """
+    from torch import nn
+
+    return as_instance(value, name, nn.Module, "a torch.nn.Module")
 
 
 def as_pair(value: object, name: str, *, minimum: int = 0) -> tuple[int, int]:

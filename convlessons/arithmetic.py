@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from convlessons._validation import as_instance, as_int, as_pair
+from convlessons._validation import as_int, as_module, as_pair
 
 if TYPE_CHECKING:
     import torch
@@ -356,7 +356,7 @@ def layers_from_module(module: torch.nn.Module) -> list[dict[str, int]]:
     """
     import torch  # lazily: the rest of this module is pure Python
 
-    as_instance(module, "module", torch.nn.Module, "a torch.nn.Module")
+    as_module(module, "module")
     supported = (torch.nn.Conv2d, torch.nn.MaxPool2d, torch.nn.AvgPool2d)
     layers = []
     for name, layer in module.named_modules():

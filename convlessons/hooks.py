@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from convlessons._validation import as_array, as_instance
+from convlessons._validation import as_array, as_module
 
 __all__ = [
     "COLUMNS",
@@ -41,7 +41,7 @@ def listed_layers(model: nn.Module) -> list[str]:
     In registration order, which is the forward order for ``nn.Sequential`` stacks such as
     :class:`convlessons.models.SmallCNN`'s ``features``.
     """
-    model = as_instance(model, "model", nn.Module, "a torch.nn.Module")
+    model = as_module(model)
     return [name for name, module in model.named_modules() if isinstance(module, LISTED_TYPES)]
 
 
@@ -84,7 +84,7 @@ def capture_activations(model: nn.Module, image: object) -> dict[str, np.ndarray
         Layer name -> output without the batch axis (``(C, H, W)`` for feature maps), as
         float numpy arrays, in :func:`listed_layers` order.
     """
-    model = as_instance(model, "model", nn.Module, "a torch.nn.Module")
+    model = as_module(model)
     batch = _as_batch(image, model)
     captured: dict[str, torch.Tensor] = {}
 
@@ -117,7 +117,7 @@ def filters_for(model: nn.Module, name: str) -> np.ndarray | None:
     shape ``(C_out, kH, kW)`` (for one input channel, the filters themselves), or ``None``
     when no conv comes first.
     """
-    model = as_instance(model, "model", nn.Module, "a torch.nn.Module")
+    model = as_module(model)
     conv = None
     for module_name, module in model.named_modules():
         if isinstance(module, nn.Conv2d):

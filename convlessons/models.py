@@ -16,14 +16,14 @@ import math
 import numbers
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import torch
 from torch import nn
 from torch.optim.swa_utils import update_bn
 
-from convlessons._validation import as_array, as_int
+from convlessons._validation import as_array, as_instance, as_int, as_module, as_real
 
 __all__ = [
     "COUNTED_LAYERS",
@@ -118,21 +118,6 @@ def _as_tensors(images: object, labels: object) -> tuple[torch.Tensor, torch.Ten
     )
 
 
-def _as_real(value: object, name: str, valid: str, accept: Callable[[float], bool]) -> float:
-    """``value`` as a float: TypeError if not a real number, ValueError unless ``accept``."""
-    if not isinstance(value, numbers.Real) or isinstance(value, bool):
-        raise TypeError(f"{name} must be {valid}, got {value!r}")
-    if not accept(float(value)):
-        raise ValueError(f"{name} must be {valid}, got {value!r}")
-    return float(value)
-
-
-def _check_module(model: object, name: str = "model") -> nn.Module:
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"{name} must be a torch.nn.Module, got {type(model).__name__}")
-    return model
-
-
 def _parameter_like(model: nn.Module) -> dict[str, object]:
     """``device`` and ``dtype`` of the model's first parameter (CPU float32 if none)."""
     first = next(model.parameters(), None)
@@ -203,11 +188,11 @@ def train(
     list of float
         Mean cross-entropy over each epoch's samples.
     """
-    model = _check_module(model)
+    model = as_module(model)
     x, y = _as_tensors(images, labels)
     epochs = as_int(epochs, "epochs", minimum=1)
     batch_size = as_int(batch_size, "batch_size", minimum=1)
-    lr = _as_real(lr, "lr", "a finite number > 0", lambda v: 0 < v < math.inf)
+    lr = as_real(lr, "lr", above=0)
     seed = as_int(seed, "seed", minimum=0)
     like = _parameter_like(model)
     x, y = x.to(**like), y.to(like["device"])
@@ -250,7 +235,7 @@ def accuracy(model: nn.Module, images: object, labels: object, batch_size: int =
     BatchNorm uses its running statistics; the model's train/eval mode is restored
     afterwards. ``batch_size`` (>= 1) only bounds memory use.
     """
-    model = _check_module(model)
+    model = as_module(model)
     x, y = _as_tensors(images, labels)
     batch_size = as_int(batch_size, "batch_size", minimum=1)
     like = _parameter_like(model)
@@ -325,7 +310,7 @@ def fuse_model(model: nn.Module) -> nn.Module:
     positions (hence hooks and receptive-field reading) stay the same. The copy's
     outputs equal the original's in eval mode; the original is not modified.
     """
-    fused = copy.deepcopy(_check_module(model)).eval()
+    fused = copy.deepcopy(as_module(model)).eval()
     for sequential in fused.modules():
         if not isinstance(sequential, nn.Sequential):
             continue
@@ -364,9 +349,8 @@ def prune_channels(model: SmallCNN, ratio: float) -> SmallCNN:
         A new model with ``channels`` equal to the kept counts, the same dtype, device
         and train/eval mode. Fine-tuning it usually recovers most lost accuracy.
     """
-    if not isinstance(model, SmallCNN):
-        raise TypeError(f"model must be a SmallCNN, got {type(model).__name__}")
-    ratio = _as_real(ratio, "ratio", "a number in [0, 1)", lambda v: 0 <= v < 1)
+    as_instance(model, "model", SmallCNN)
+    ratio = as_real(ratio, "ratio", at_least=0, below=1)
 
     state = model.state_dict()
     pruned_state: dict[str, torch.Tensor] = {}
@@ -398,7 +382,7 @@ def prune_channels(model: SmallCNN, ratio: float) -> SmallCNN:
 
 def count_parameters(model: nn.Module) -> int:
     """Number of scalar parameters (``sum(p.numel())``); BatchNorm running stats excluded."""
-    return sum(p.numel() for p in _check_module(model).parameters())
+    return sum(p.numel() for p in as_module(model).parameters())
 
 
 COUNTED_LAYERS = (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)
@@ -442,7 +426,7 @@ def count_macs(model: nn.Module, input_shape: Sequence[int]) -> int:
     input_shape
         ``(C, H, W)`` of one image, positive ints.
     """
-    model = _check_module(model)
+    model = as_module(model)
     if (
         not isinstance(input_shape, (tuple, list))
         or len(input_shape) != 3

@@ -142,7 +142,7 @@ def test_accuracy_uses_eval_mode_and_restores_the_mode():
         ({"epochs": 0}, ValueError, "epochs"),
         ({"batch_size": 0}, ValueError, "batch_size"),
         ({"lr": 0.0}, ValueError, "lr"),
-        ({"lr": float("nan")}, ValueError, "lr must be a finite number > 0"),
+        ({"lr": float("nan")}, ValueError, "lr must be a finite real number > 0"),
         ({"lr": "fast"}, TypeError, "lr"),
         ({"seed": -1}, ValueError, "seed"),
         ({"model": "cnn"}, TypeError, "model"),
@@ -381,7 +381,7 @@ def test_prune_keeps_mode_and_leaves_original_alone():
 @pytest.mark.parametrize(
     ("arguments", "error", "name"),
     [
-        ((SmallCNN(), 1.0), ValueError, "ratio must be a number in \\[0, 1\\)"),
+        ((SmallCNN(), 1.0), ValueError, "ratio must be a finite real number in \\[0, 1\\)"),
         ((SmallCNN(), -0.1), ValueError, "ratio"),
         ((SmallCNN(), "half"), TypeError, "ratio"),
         ((nn.Linear(2, 2), 0.5), TypeError, "model must be a SmallCNN"),
