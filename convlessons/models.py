@@ -150,6 +150,10 @@ def train(
 ) -> list[float]:
     """Train ``model`` in place with Adam and cross-entropy; return the loss per epoch.
 
+    This is the training loop written out line by line in notebook 05_training_a_cnn
+    (forward, loss, ``zero_grad``, backward, step, schedule step; ``update_bn`` at the
+    end): from the same initial weights, data and seed, both end with identical weights.
+
     The learning rate decays from ``lr`` to 0 along a cosine over all steps
     (``CosineAnnealingLR``). After the last epoch the BatchNorm running statistics are
     recomputed as plain averages over one pass of the training images with the final
