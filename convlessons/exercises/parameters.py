@@ -1,15 +1,21 @@
-"""Checkers for ``03_parameters``: output sizes, 'same' padding, receptive fields.
+"""Checkers for ``03_parameters`` and ``04_receptive_fields_and_pooling``.
 
 - :func:`output_size_quiz` / :func:`check_output_size_quiz` -- five seeded questions
   ``(n, k, s, p, d)``; the answer is the list of output sizes.
+- :func:`check_my_output_size` -- the learner's ``my_output_size(input_size, kernel_size,
+  stride=s, padding=p, dilation=d)`` on fresh random cases, against torch's output shape.
 - :func:`check_same_padding` -- the padding ``(before, after)`` that gives
   ``ceil(n / s)`` outputs with as little padding as possible (TensorFlow's 'SAME').
 - :func:`check_receptive_field` -- the receptive field of one unit after a stack.
+- :func:`check_my_receptive_field` -- the learner's ``my_receptive_field(layers)`` on fresh
+  random stacks, against ``arithmetic.receptive_field``.
 
-The right answers come from :mod:`convlessons.arithmetic` (checked against torch in
-``tests/test_arithmetic.py``); each typical mistake is the same function called with the
-piece the learner forgot taken out (stride 1, dilation 1, padding on one side only, ...),
-so every hint names a mistake that reproduces the learner's number exactly.
+The right answers come from torch's shapes or :mod:`convlessons.arithmetic` (checked
+against torch in ``tests/test_arithmetic.py``); each typical mistake is the same formula
+with the piece the learner forgot taken out (stride 1, dilation 1, padding on one side
+only, ...), so every hint names a mistake that reproduces the learner's number exactly.
+A function checker draws its cases so that every typical mistake gives a different list
+of results, and names the mistake whose results the learner's function reproduces.
 """
 
 from __future__ import annotations
@@ -28,17 +34,25 @@ from convlessons.arithmetic import (
 )
 from convlessons.exercises import Verdict, checker, correct, wrong
 from convlessons.exercises._answers import (
+    LearnerFunctionFailed,
     UnreadableAnswer,
+    call_learner,
     entries,
+    real_number,
     whole_number,
     whole_number_or_pair,
+    whole_numbers,
 )
 
 if TYPE_CHECKING:
     from torch import nn
 
 __all__ = [
+    "OUTPUT_SIZE_CASES",
+    "RECEPTIVE_FIELD_CASES",
     "OutputSizeQuestion",
+    "check_my_output_size",
+    "check_my_receptive_field",
     "check_output_size_quiz",
     "check_receptive_field",
     "check_same_padding",
@@ -70,7 +84,7 @@ class OutputSizeQuestion(NamedTuple):
         """``(number, hint)`` for each mistake with a parameter that applies here.
 
         - stride forgotten: ``conv_output_size`` with ``s = 1``;
-        - dilation forgotten: with ``d = 1`` (the seed lesson's formula);
+        - dilation forgotten: with ``d = 1`` (a formula you will often find);
         - ceil instead of floor: ``ceil(x / s) = floor((x + s - 1) / s)``, i.e. ``s - 1``
           more pixels of padding after;
         - padding counted once: padding ``(p, 0)``.
@@ -188,8 +202,8 @@ def check_same_padding(
     The answer is an int ``p`` (both sides) or a pair ``(before, after)``; the expected
     one is :func:`convlessons.arithmetic.same_padding` (total
     ``max((ceil(n/s) - 1)s + d(k-1) + 1 - n, 0)``, odd pixel after, as TensorFlow's
-    'SAME'). Hints, first match wins: dilation forgotten, the seed lesson's
-    ``((s-1)n - s + k) // 2`` (for ``s > 1``), the right total split wrongly, a padding
+    'SAME'). Hints, first match wins: dilation forgotten, a formula you will
+    often find, ``((s-1)n - s + k) // 2`` (for ``s > 1``), the right total split wrongly, a padding
     that gives the right size but is not the smallest, the total given per side, and
     otherwise the output size the answer gives.
 
@@ -211,15 +225,15 @@ def check_same_padding(
     if pair == expected:
         return correct(f"Padding {expected} (total {total}) gives ⌈{n}/{s}⌉ = {target} "
                        "outputs, with the least padding possible.")
-    seed = max(((s - 1) * n - s + k) // 2, 0)
+    often_found = max(((s - 1) * n - s + k) // 2, 0)
     padded = n + sum(pair)
     size = conv_output_size(padded, k, s, 0, d) if d * (k - 1) < padded else 0
     if d > 1 and pair == same_padding(n, k, s, 1):
         return wrong(f"You padded for a {k}×{k} kernel, but with dilation {d} it spans "
                      f"d(k−1)+1 = {d * (k - 1) + 1} pixels.")
-    if s > 1 and pair == (seed, seed):
-        return wrong("That is the seed lesson's ((s−1)n − s + k)//2, which asks for n "
-                     f"outputs whatever the stride; 'same' means ⌈n/s⌉ = {target} outputs.")
+    if s > 1 and pair == (often_found, often_found):
+        return wrong("That is ((s−1)n − s + k)//2, a formula you will often find: it asks for "
+                     f"n outputs whatever the stride; 'same' means ⌈n/s⌉ = {target} outputs.")
     if sum(pair) == total:
         return wrong(f"Right total ({total}), wrong split: put half on each side, and the odd "
                      "pixel after (bottom/right), as TensorFlow's 'SAME' does.")
@@ -303,3 +317,304 @@ def check_receptive_field(answer: object,
         return wrong(f"{value} is the jump (product of the strides); the receptive field is "
                      "the size of the window.")
     return wrong("Go layer by layer from r = 1, j = 1: r += (d(k − 1)) · j, then j *= s.")
+
+
+# -------------------------------------------------------------------- for the function checkers
+
+
+def _distinct(results: Sequence[tuple[object, ...]]) -> bool:
+    """Each row (one candidate's results on every case) differs from every other row."""
+    return len(set(results)) == len(results)
+
+
+def _slip(given: tuple[object, ...], slips: Sequence[tuple[tuple[object, ...], str]],
+          failing: int) -> str | None:
+    """The hint of the slip whose results (one per case) equal ``given`` on every case;
+    else the hint of a slip that gives the learner's result on the first failing case."""
+    for results, hint in slips:
+        if results == given:
+            return hint
+    for results, hint in slips:
+        if results[failing] == given[failing]:
+            return f"Your number for this case is what this slip gives (not on every case): {hint}"
+    return None
+
+
+def _slip_table(slips_per_case: Sequence[Sequence[tuple[object, str]]]
+                ) -> list[tuple[tuple[object, ...], str]]:
+    """``(results on every case, hint)`` per slip, from each case's ``[(result, hint)]``."""
+    return [(tuple(case[slip][0] for case in slips_per_case), slips_per_case[0][slip][1])
+            for slip in range(len(slips_per_case[0]))]
+
+
+# -------------------------------------------------------------------- the learner's output size
+
+OUTPUT_SIZE_CASES = 8
+"""Cases :func:`check_my_output_size` draws on every call."""
+
+
+class SizeCase(NamedTuple):
+    """One call ``fn(n, k, stride=s, padding=p, dilation=d)``."""
+
+    n: int
+    k: int
+    s: int
+    p: int
+    d: int
+
+    def describe(self) -> str:
+        return (f"input_size={self.n}, kernel_size={self.k}, stride={self.s}, "
+                f"padding={self.p}, dilation={self.d}")
+
+
+def _torch_output_size(case: SizeCase) -> int:
+    """The oracle: the output height torch gives (shapes only, on the ``meta`` device)."""
+    import torch
+    import torch.nn.functional as F
+
+    x = torch.empty(1, 1, case.n, 1, device="meta")
+    w = torch.empty(1, 1, case.k, 1, device="meta")
+    return int(F.conv2d(x, w, stride=(case.s, 1), padding=(case.p, 0),
+                        dilation=(case.d, 1)).shape[2])
+
+
+def _size_slips(n: int, k: int, s: int, p: int, d: int) -> list[tuple[int, str]]:
+    """What each typical slip gives for one case, with its hint (a slip, not the formula)."""
+    span = d * (k - 1) + 1
+    room = n + 2 * p - span  # >= 0 for every drawn case
+    return [
+        ((n + 2 * p - k) // s + 1,
+         "You forgot the dilation: with dilation d the kernel's k taps are d pixels apart, "
+         "so it spans more than k pixels."),
+        ((n + 2 * p - d * k) // s + 1,
+         "Your dilated kernel is one or more pixels too wide: count the pixels from its "
+         "first tap to its last (k taps, k − 1 gaps of d pixels), not d·k."),
+        ((n + p - span) // s + 1,
+         "You added the padding on one side only: padding p puts p pixels before and p "
+         "after."),
+        (-(-room // s) + 1,
+         "You rounded up: a window that would stick out past the padded input is not "
+         "computed, so round down (floor, `//`)."),
+        (round(room / s) + 1,
+         "You rounded to the nearest whole number: a window that would stick out past the "
+         "padded input is not computed, so round down (floor, `//`)."),
+        (room + 1,
+         "You forgot the stride: the windows start every s pixels, so divide the room they "
+         "have by s."),
+        (room // s,
+         "You are one short: did you count the window that starts at position 0?"),
+    ]
+
+
+def _size_case(kind: int, rng: np.random.Generator) -> SizeCase:
+    """One case of a kind: 0 dilated, 1 strided with pixels left over, 2 both and padded,
+    3 plain, 4 a kernel that exactly fills the padded input, 5 a 1×1 kernel; else any."""
+    while True:
+        n = int(rng.integers(5, 41))
+        k = int(rng.choice([1, 2, 3, 4, 5, 7]))
+        s, p, d = (int(rng.integers(1, 5)), int(rng.integers(0, 4)), int(rng.integers(1, 4)))
+        if kind == 0:
+            k, d, s = max(k, 2), max(d, 2), 1
+        elif kind == 1:
+            s, d = max(s, 2), 1
+        elif kind == 2:
+            k, s, p, d = max(k, 2), max(s, 2), max(p, 1), max(d, 2)
+        elif kind == 3:
+            s, p, d = 1, 0, 1
+        elif kind == 4:
+            k, d = max(k, 2), max(d, 2)
+            n = d * (k - 1) + 1 - 2 * p
+        elif kind == 5:
+            k, s = 1, max(s, 2)
+        room = n + 2 * p - (d * (k - 1) + 1)
+        if n >= 1 and room >= 0 and (kind not in (1, 2) or room % s):
+            return SizeCase(n, k, s, p, d)
+
+
+def _size_cases(rng: np.random.Generator
+                ) -> tuple[list[SizeCase], list[int], list[tuple[tuple[object, ...], str]]]:
+    """Fresh cases, torch's sizes and the slips' table; every slip's sizes differ from the
+    right ones and from every other slip's."""
+    while True:
+        cases = [_size_case(index, rng) for index in range(OUTPUT_SIZE_CASES)]
+        slips = _slip_table([_size_slips(*case) for case in cases])
+        expected = [_torch_output_size(case) for case in cases]
+        if _distinct([tuple(expected), *(results for results, _hint in slips)]):
+            return cases, expected, slips
+
+
+@checker
+def check_my_output_size(answer: object) -> Verdict:
+    """Run the learner's ``my_output_size`` on :data:`OUTPUT_SIZE_CASES` fresh random cases.
+
+    Each case calls ``answer(input_size, kernel_size, stride=s, padding=p, dilation=d)``
+    under the time limit and compares the whole number it returns with the output height
+    of ``torch.nn.functional.conv2d`` (computed on the ``meta`` device). The cases include a
+    dilated kernel, strides that leave pixels over, padding, a kernel that exactly fills
+    the padded input and a 1×1 kernel, and are drawn until every slip below gives a
+    different list of sizes. Hints: dilation forgotten, dilated span taken as ``d·k``,
+    padding on one side only, rounding up or to the nearest instead of down, stride
+    forgotten, the window at position 0 not counted; a fraction (``/`` instead of ``//``).
+    """
+    cases, expected, slips = _size_cases(np.random.default_rng())
+    yield
+    if not callable(answer):
+        return wrong("Give your function itself: answer = my_output_size (no parentheses).")
+    given = []
+    for case in cases:
+        result = call_learner(answer, (case.n, case.k),
+                              {"stride": case.s, "padding": case.p, "dilation": case.d},
+                              case=case.describe())
+        if result is None:
+            return wrong("Your function returned None: did you forget `return`?")
+        value = real_number(result, "back one whole number (the output size) from your "
+                                    "function")
+        if not value.is_integer():
+            return wrong(f"On {case.describe()} your function returned {value:g}, a fraction: "
+                         "`/` divides exactly; the number of windows is a whole number.")
+        given.append(int(value))
+    if given == expected:
+        return correct(f"Your sizes equal torch's output shapes on {len(cases)} fresh random "
+                       "cases (dilated kernels, strides that leave pixels over, padding, a "
+                       "kernel that just fits, a 1×1 kernel).")
+    failing = next(i for i, (a, b) in enumerate(zip(given, expected, strict=True)) if a != b)
+    hint = _slip(tuple(given), slips, failing) or (
+        "follow one axis: how many pixels does the padded input have, how many does the "
+        "(dilated) kernel span, and at how many starts 0, s, 2s, … does it still fit?")
+    return wrong(f"On {cases[failing].describe()} your function returns {given[failing]}, "
+                 f"torch gives {expected[failing]}. {hint}")
+
+
+# -------------------------------------------------------------------- the learner's receptive field
+
+RECEPTIVE_FIELD_CASES = 6
+"""Stacks :func:`check_my_receptive_field` draws on every call."""
+
+_RF_SLIPS: tuple[tuple[dict[str, object], str], ...] = (
+    ({"jump_first": True},
+     "You multiplied the jump by the layer's own stride before using it: a layer's taps "
+     "are spaced by the jump of its input (the strides of the layers before it), so grow r "
+     "first, then update j."),
+    ({"span": lambda k, d: k},
+     "You forgot the dilation: a dilated kernel's k taps are d units apart, so it spans "
+     "more than k units."),
+    ({"span": lambda k, d: d * k},
+     "Your dilated kernel is too wide: count from its first tap to its last (k taps, "
+     "k − 1 gaps of d units), not d·k."),
+    ({"use_jump": False},
+     "Your jump is right but the size forgets it: after a stride-2 layer, each step of "
+     "the next kernel moves 2 input pixels, so every later layer adds (k′ − 1)·j."),
+    ({"use_jump": False, "update_jump": False},
+     "You never multiply the jump by the strides: after a stride-s layer, neighbouring "
+     "units are s times further apart in the input."),
+    ({"start": 0},
+     "You are one short: before any layer a unit is one input pixel (r = 1), not 0."),
+)
+
+
+def _walk_stack(layers: Sequence[Mapping[str, int]], *, span: Callable[[int, int], int] = (
+        lambda k, d: d * (k - 1) + 1), jump_first: bool = False, use_jump: bool = True,
+        update_jump: bool = True, start: int = 1) -> tuple[int, int]:
+    """``(size, jump)`` by the recurrence, with the pieces a slip changes made explicit."""
+    size, jump = start, 1
+    for layer in layers:
+        k, s, d = layer["kernel_size"], layer.get("stride", 1), layer.get("dilation", 1)
+        if jump_first:
+            jump *= s
+        size += (span(k, d) - 1) * (jump if use_jump else 1)
+        if update_jump and not jump_first:
+            jump *= s
+    return size, jump
+
+
+def _rf_slips(layers: Sequence[Mapping[str, int]]) -> list[tuple[tuple[int, int], str]]:
+    """What each slip of :data:`_RF_SLIPS` returns on one stack, and ``(jump, size)``."""
+    right = receptive_field(layers)
+    return [*((_walk_stack(layers, **slip), hint) for slip, hint in _RF_SLIPS),
+            ((right.stride, right.size),
+             "Your numbers are swapped: return (size, jump), in that order.")]
+
+
+def _stack(kind: int, rng: np.random.Generator) -> list[dict[str, int]]:
+    """One stack of a kind: 0 one dilated layer, 1 a stride followed by a dilated layer,
+    2 a stride larger than its kernel; else 2–6 random layers. Optional keys are left
+    out at random when they are 1."""
+    if kind == 0:
+        raw = [(int(rng.integers(2, 6)), int(rng.integers(1, 3)), int(rng.integers(2, 4)))]
+    elif kind == 1:
+        raw = [(int(rng.integers(2, 6)), int(rng.integers(2, 4)), 1),
+               (int(rng.integers(2, 5)), 1, int(rng.integers(2, 4))),
+               (int(rng.integers(1, 4)), int(rng.integers(1, 3)), 1)]
+    elif kind == 2:
+        raw = [(1, 2, 1), (3, 1, 1), (int(rng.integers(1, 4)), int(rng.integers(1, 4)), 1)]
+    else:
+        raw = [(int(rng.integers(1, 8)), int(rng.choice([1, 1, 2, 3])),
+                int(rng.choice([1, 1, 1, 2, 3]))) for _ in range(int(rng.integers(2, 7)))]
+    stack = []
+    for k, s, d in raw:
+        layer = {"kernel_size": k}
+        for key, value in (("stride", s), ("dilation", d)):
+            if value != 1 or rng.random() < 0.4:
+                layer[key] = value
+        stack.append(layer)
+    return stack
+
+
+def _stacks(rng: np.random.Generator
+            ) -> tuple[list[list[dict[str, int]]], list[tuple[int, int]],
+                       list[tuple[tuple[object, ...], str]]]:
+    """Fresh stacks, the right ``(size, jump)`` of each and the slips' table; every slip's
+    results differ from the right ones and from every other slip's."""
+    while True:
+        stacks = [_stack(index, rng) for index in range(RECEPTIVE_FIELD_CASES)]
+        expected = [tuple(receptive_field(stack)[:2]) for stack in stacks]
+        slips = _slip_table([_rf_slips(stack) for stack in stacks])
+        if _distinct([tuple(expected), *(results for results, _hint in slips)]):
+            return stacks, expected, slips
+
+
+@checker
+def check_my_receptive_field(answer: object) -> Verdict:
+    """Run the learner's ``my_receptive_field(layers)`` on fresh random stacks.
+
+    Each of :data:`RECEPTIVE_FIELD_CASES` calls passes a new list of layer dicts
+    (``kernel_size``, and ``stride`` / ``dilation`` only sometimes: they default to 1)
+    under the time limit; the function returns ``(size, jump)``, compared with
+    ``arithmetic.receptive_field(layers)`` (``r_l = r_{l-1} + (k'_l - 1) j_{l-1}``,
+    ``j_l = j_{l-1} s_l``). The stacks include a single dilated layer, a stride followed
+    by a dilated layer and a stride larger than its kernel, and are drawn until every slip
+    gives a different list of results. Hints: the jump multiplied by the layer's own
+    stride too early, dilation forgotten, the dilated span taken as ``d·k``, the jump left
+    out of the size, the jump never updated, a start at 0, the pair swapped.
+    """
+    stacks, expected, slips = _stacks(np.random.default_rng())
+    yield
+    if not callable(answer):
+        return wrong("Give your function itself: answer = my_receptive_field "
+                     "(no parentheses).")
+    given = []
+    for stack in stacks:
+        try:
+            result = call_learner(answer, ([dict(layer) for layer in stack],),
+                                  case=f"layers = {stack}")
+        except LearnerFunctionFailed as failure:
+            if isinstance(failure.error, KeyError):
+                return wrong(f"{failure} A layer may leave out stride and dilation: they "
+                             "default to 1 (`layer.get('stride', 1)`).")
+            raise
+        if result is None:
+            return wrong("Your function returned None: did you forget `return`?")
+        given.append(whole_numbers(result, 2, "back a pair (size, jump) of whole numbers "
+                                              "from your function"))
+    if given == expected:
+        return correct(f"Your (size, jump) equals receptive_field's on {len(stacks)} fresh "
+                       "random stacks (a dilated layer, a stride before a dilated layer, a "
+                       "stride larger than its kernel, stacks of up to 6 layers, stride and "
+                       "dilation keys sometimes left out).")
+    failing = next(i for i, (a, b) in enumerate(zip(given, expected, strict=True)) if a != b)
+    hint = _slip(tuple(given), slips, failing) or (
+        "go layer by layer from r = 1, j = 1: how many input pixels does one step of this "
+        "layer's kernel cover, and how far apart are this layer's units?")
+    size, jump = given[failing]
+    return wrong(f"On layers = {stacks[failing]} your function returns ({size}, {jump}); "
+                 f"receptive_field gives {expected[failing]}. {hint}")

@@ -1,16 +1,23 @@
-"""Checkers of notebook 02: right answers pass, each typical mistake gets its own hint."""
+"""Checkers of notebooks 03 and 04: right answers pass, each typical mistake gets its own
+hint, the function checkers draw fresh cases, and each notebook's solutions pass its checks."""
 
 import math
+import time
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 from hypothesis import given
 from hypothesis import strategies as st
 
-from convlessons.exercises import NOT_ANSWERED
+from convlessons.exercises import NOT_ANSWERED, _answers
 from convlessons.exercises.parameters import (
+    OUTPUT_SIZE_CASES,
     QUIZ_LENGTH,
+    RECEPTIVE_FIELD_CASES,
+    check_my_output_size,
+    check_my_receptive_field,
     check_output_size_quiz,
     check_receptive_field,
     check_same_padding,
@@ -149,7 +156,7 @@ def test_same_padding_dilated_hints(answer, hint):
         ((1, 1), "does give 112 outputs, but pads 2 pixels"),
         (1, "does give 112 outputs, but pads 2 pixels"),
         ((1, 0), "the odd pixel after"),
-        (112, "seed lesson"),
+        (112, "a formula you will often find"),
         ((0, 0), "the output has 111 pixels"),
     ],
 )
@@ -229,3 +236,192 @@ def test_receptive_field_layers_are_validated():
         check_receptive_field(3, [{"kernel_size": 3, "stride": 0}])
     with pytest.raises(TypeError, match="layers"):
         check_receptive_field(3, 5)
+
+
+def test_receptive_field_checker_validates_its_own_arguments():
+    with pytest.raises(ValueError, match="layers must hold at least one layer"):
+        check_receptive_field(5, [])
+    with pytest.raises(ValueError, match="layers"):
+        check_receptive_field(5, torch.nn.Sequential())
+    one_conv = torch.nn.Sequential(torch.nn.Conv2d(1, 1, 3))
+    assert check_receptive_field(3, one_conv)
+    verdict = check_receptive_field(5, one_conv)
+    assert not verdict and "layer by layer" in verdict.message
+
+
+@pytest.mark.parametrize("wrap", [np.int64, np.array, torch.tensor, float],
+                         ids=["numpy int", "numpy array", "tensor", "float"])
+def test_numbers_are_accepted_in_any_form(wrap):
+    assert check_receptive_field(wrap(23), STACK)
+    assert check_same_padding(wrap(4), 32, 5, 1, 2)
+    assert check_same_padding(np.array([0, 1]), 224, 3, 2)
+    assert check_same_padding(torch.tensor([0, 1]), 224, 3, 2)
+    assert check_output_size_quiz([wrap(q.answer) for q in output_size_quiz(0)])
+    assert check_output_size_quiz(np.array([q.answer for q in output_size_quiz(0)]))
+
+
+# ------------------------------------------------------------------ the learner's output size
+
+
+def output_size(input_size, kernel_size, stride=1, padding=0, dilation=1, slip=None):
+    """The right function, or one with a typical slip."""
+    span = (kernel_size if slip == "dilation" else dilation * kernel_size if slip == "d*k"
+            else dilation * (kernel_size - 1) + 1)
+    padded = input_size + (padding if slip == "one side" else 2 * padding)
+    room = padded - span
+    if slip == "ceil":
+        return math.ceil(room / stride) + 1
+    if slip == "round":
+        return round(room / stride) + 1
+    if slip == "stride":
+        return room + 1
+    if slip == "plus one":
+        return room // stride
+    if slip == "divide":
+        return room / stride + 1
+    if slip == "none":
+        return None
+    return room // stride + 1
+
+
+def test_my_output_size_accepts_the_right_function_and_says_what_it_tested():
+    verdict = check_my_output_size(output_size)
+    assert verdict and f"on {OUTPUT_SIZE_CASES} fresh random cases" in verdict.message
+    assert check_my_output_size(lambda *a, **kw: np.int64(output_size(*a, **kw)))
+    assert check_my_output_size(lambda *a, **kw: torch.tensor(output_size(*a, **kw)))
+    assert check_my_output_size(...) is NOT_ANSWERED
+
+
+def test_my_output_size_cases_are_torchs_and_fresh_on_every_call():
+    seen = []
+
+    def remember(n, k, stride, padding, dilation):
+        seen.append((n, k, stride, padding, dilation))
+        return output_size(n, k, stride, padding, dilation)
+
+    assert check_my_output_size(remember) and check_my_output_size(remember)
+    assert len(seen) == 2 * OUTPUT_SIZE_CASES
+    assert seen[:OUTPUT_SIZE_CASES] != seen[OUTPUT_SIZE_CASES:]
+    for n, k, s, p, d in seen:
+        x = torch.zeros(1, 1, n, n, dtype=torch.float64)
+        w = torch.zeros(1, 1, k, k, dtype=torch.float64)
+        assert F.conv2d(x, w, stride=s, padding=p, dilation=d).shape[-1] == output_size(
+            n, k, s, p, d)
+    assert any(d > 1 for *_, d in seen) and any((n + 2 * p - d * (k - 1) - 1) % s
+                                                for n, k, s, p, d in seen)
+    table = {case: output_size(*case) for case in seen[:OUTPUT_SIZE_CASES]}
+    verdict = check_my_output_size(lambda n, k, stride, padding, dilation: table.get(
+        (n, k, stride, padding, dilation), 1))
+    assert not verdict  # replaying the last call's answers does not pass
+
+
+@pytest.mark.parametrize(
+    ("slip", "hint"),
+    [("dilation", "You forgot the dilation"),
+     ("d*k", "not d·k"),
+     ("one side", "on one side only"),
+     ("ceil", "You rounded up"),
+     ("round", "rounded to the nearest"),
+     ("stride", "You forgot the stride"),
+     ("plus one", "position 0"),
+     ("divide", "a fraction"),
+     ("none", "returned None")],
+)
+def test_my_output_size_names_each_slip(slip, hint):
+    for _attempt in range(5):  # fresh cases each time: the hint must hold on every draw
+        verdict = check_my_output_size(lambda *a, **kw: output_size(*a, **kw, slip=slip))
+        assert not verdict and hint in verdict.message, verdict.message
+        assert "this slip gives (not on every case)" not in verdict.message
+
+
+def test_my_output_size_survives_junk():
+    cases = [(5, "your function itself"),
+             (lambda n, k, stride, padding, dilation: "6", "one whole number"),
+             (lambda n, k, stride, padding, dilation: 10**400, "one whole number"),
+             (lambda n, k, stride, padding, dilation: 1 + 2j, "real numbers"),
+             (lambda n, k, stride, padding, dilation: [1, 2], "one whole number"),
+             (lambda n, k, stride=1, padding=0: 3, "unexpected keyword argument 'dilation'"),
+             (lambda *a, **kw: 1 / 0, "ZeroDivisionError"),
+             (lambda *a, **kw: 12345, "torch gives")]
+    for answer, hint in cases:
+        verdict = check_my_output_size(answer)
+        assert not verdict and hint in verdict.message, verdict.message
+
+
+def test_my_output_size_stops_a_function_that_hangs(monkeypatch):
+    monkeypatch.setattr(_answers, "TIME_LIMIT", 0.2)
+
+    def hangs(*_args, **_kwargs):
+        while True:
+            time.sleep(0.01)
+
+    verdict = check_my_output_size(hangs)
+    assert not verdict and "took longer than 0.2 s" in verdict.message
+
+
+# ------------------------------------------------------------------ the learner's receptive field
+
+
+def receptive(layers, slip=None):
+    """The right recurrence, or one with a typical slip."""
+    size, jump = (0 if slip == "start" else 1), 1
+    for layer in layers:
+        k, s, d = layer["kernel_size"], layer.get("stride", 1), layer.get("dilation", 1)
+        span = k if slip == "dilation" else d * k if slip == "d*k" else d * (k - 1) + 1
+        if slip == "own stride":
+            jump *= s
+        size += (span - 1) * (1 if slip in ("no jump", "jump never") else jump)
+        if slip not in ("own stride", "jump never"):
+            jump *= s
+    return (jump, size) if slip == "swapped" else (size, jump)
+
+
+def test_my_receptive_field_accepts_the_right_function_and_matches_the_gradient():
+    stacks = []
+
+    def remember(layers):
+        stacks.append([dict(layer) for layer in layers])
+        return receptive(layers)
+
+    verdict = check_my_receptive_field(remember)
+    assert verdict and f"on {RECEPTIVE_FIELD_CASES} fresh random" in verdict.message
+    assert check_my_receptive_field(remember) and stacks[:RECEPTIVE_FIELD_CASES] != stacks[
+        RECEPTIVE_FIELD_CASES:]
+    assert any("stride" not in layer for stack in stacks for layer in stack)
+    for stack in stacks:
+        size, jump = receptive(stack)
+        assert size == _gradient_receptive_field(stack, n=size + 4 * jump)
+    assert check_my_receptive_field(lambda layers: np.array(receptive(layers)))
+    assert check_my_receptive_field(...) is NOT_ANSWERED
+
+
+@pytest.mark.parametrize(
+    ("slip", "hint"),
+    [("own stride", "layer's own stride before using it"),
+     ("dilation", "You forgot the dilation"),
+     ("d*k", "not d·k"),
+     ("no jump", "size forgets it"),
+     ("jump never", "never multiply the jump"),
+     ("start", "r = 1"),
+     ("swapped", "swapped")],
+)
+def test_my_receptive_field_names_each_slip(slip, hint):
+    for _attempt in range(5):
+        verdict = check_my_receptive_field(lambda layers: receptive(layers, slip=slip))
+        assert not verdict and hint in verdict.message, verdict.message
+        assert "this slip gives (not on every case)" not in verdict.message
+
+
+def test_my_receptive_field_survives_junk():
+    cases = [("receptive", "your function itself"),
+             (lambda layers: None, "returned None"),
+             (lambda layers: 5, "(size, jump)"),
+             (lambda layers: (1, 2, 3), "(size, jump)"),
+             (lambda layers: ("a", "b"), "(size, jump)"),
+             (lambda layers: (10**400, 1), "(size, jump)"),
+             (lambda layers: [layer["stride"] for layer in layers][:2], "default to 1"),
+             (lambda layers: 1 / 0, "ZeroDivisionError"),
+             (lambda layers: (999, 999), "layer by layer")]
+    for answer, hint in cases:
+        verdict = check_my_receptive_field(answer)
+        assert not verdict and hint in verdict.message, verdict.message
