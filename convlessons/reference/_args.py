@@ -11,13 +11,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from convlessons._validation import as_array, as_int, as_pair
-from convlessons.arithmetic import conv_output_size, same_padding
+from convlessons.arithmetic import conv_output_size, conv_transpose_output_size, same_padding
 
 __all__ = [
     "PADDING_MODES",
     "ConvArgs",
+    "TransposedArgs",
     "WindowArgs",
+    "check_transposed_groups",
     "conv2d_args",
+    "conv_transpose2d_args",
     "im2col_args",
     "col2im_args",
     "pad_zeros",
@@ -44,6 +47,29 @@ class ConvArgs:
     dilation: tuple[int, int]
     groups: int
     output_size: tuple[int, int]
+    unbatched: bool
+
+
+@dataclass(frozen=True)
+class TransposedArgs:
+    """Validated arguments of ``conv_transpose2d``.
+
+    ``input`` is 4-D (N, C_in, H, W), ``weight`` (C_in, C_out/groups, kH, kW), both (and
+    ``bias``) of the result dtype ``numpy.result_type(input, weight)``. ``full_size`` is the
+    uncropped output ``(H - 1) s + d (kH - 1) + 1`` (same for W), ``output_size`` what
+    torch returns.
+    """
+
+    input: np.ndarray
+    weight: np.ndarray
+    bias: np.ndarray | None
+    stride: tuple[int, int]
+    padding: tuple[int, int]
+    output_padding: tuple[int, int]
+    dilation: tuple[int, int]
+    groups: int
+    output_size: tuple[int, int]
+    full_size: tuple[int, int]
     unbatched: bool
 
 
@@ -181,6 +207,81 @@ def conv2d_args(
         dilation=dilation_hw,
         groups=groups,
         output_size=out_size,
+        unbatched=unbatched,
+    )
+
+
+def check_transposed_groups(weight: np.ndarray, groups: int) -> None:
+    """``groups`` must divide ``weight.shape[0]`` (= C_in of a transposed convolution)."""
+    if weight.shape[0] % groups:
+        raise ValueError(
+            f"groups must divide C_in = weight.shape[0] = {weight.shape[0]}, got groups={groups}"
+        )
+
+
+def conv_transpose2d_args(
+    input: object,
+    weight: object,
+    bias: object = None,
+    stride: object = 1,
+    padding: object = 0,
+    output_padding: object = 0,
+    groups: object = 1,
+    dilation: object = 1,
+) -> TransposedArgs:
+    """Validate the arguments of ``torch.nn.functional.conv_transpose2d``.
+
+    Checks, each raising ``ValueError``/``TypeError`` naming the parameter: input is 3-D
+    (C_in, H, W) or 4-D (N, C_in, H, W); weight is 4-D (C_in, C_out/groups, kH, kW) with
+    ``weight.shape[0] == C_in``; bias is (C_out,); stride, dilation >= 1; padding >= 0;
+    ``0 <= output_padding < max(stride, dilation)`` and a positive output size
+    (``arithmetic.conv_transpose_output_size``); ``groups`` divides C_in; no empty axis;
+    all values finite.
+    """
+    x = as_array(input, "input", ndim=(3, 4), layout="(N, C_in, H, W) or (C_in, H, W)")
+    w = as_array(weight, "weight", ndim=4, layout="(C_in, C_out/groups, kH, kW)")
+    stride_hw = as_pair(stride, "stride", minimum=1)
+    padding_hw = as_pair(padding, "padding", minimum=0)
+    extra_hw = as_pair(output_padding, "output_padding", minimum=0)
+    dilation_hw = as_pair(dilation, "dilation", minimum=1)
+    groups = as_int(groups, "groups", minimum=1)
+    unbatched = x.ndim == 3
+    if unbatched:
+        x = x[np.newaxis]
+    if min(x.shape) < 1 or min(w.shape) < 1:
+        raise ValueError(
+            f"input and weight must have no empty axis, got input {x.shape}, weight {w.shape}"
+        )
+    c_in = x.shape[1]
+    if w.shape[0] != c_in:
+        raise ValueError(
+            f"weight.shape[0] must equal the input channels C_in = {c_in}, "
+            f"got weight shape {w.shape}"
+        )
+    check_transposed_groups(w, groups)
+    c_out = w.shape[1] * groups
+    b = None
+    if bias is not None:
+        b = as_array(bias, "bias", ndim=1, layout="(C_out,)")
+        if b.shape != (c_out,):
+            raise ValueError(f"bias must have shape (C_out,) = ({c_out},), got {b.shape}")
+    axes = list(zip(x.shape[2:], w.shape[2:], stride_hw, padding_hw, extra_hw, dilation_hw,
+                    strict=True))
+    out_h, out_w = (conv_transpose_output_size(*axis) for axis in axes)
+    full_h, full_w = (conv_transpose_output_size(n, k, s, dilation=d)
+                      for n, k, s, _, _, d in axes)
+    dtype = np.result_type(x, w)
+    return TransposedArgs(
+        input=x.astype(dtype, copy=False),
+        weight=w.astype(dtype, copy=False),
+        bias=None if b is None else b.astype(dtype, copy=False),
+        stride=stride_hw,
+        padding=padding_hw,
+        output_padding=extra_hw,
+        dilation=dilation_hw,
+        groups=groups,
+        output_size=(out_h, out_w),
+        full_size=(full_h, full_w),
         unbatched=unbatched,
     )
 

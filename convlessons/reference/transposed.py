@@ -26,7 +26,7 @@ import numpy as np
 
 from convlessons._validation import as_array, as_int, as_pair
 from convlessons.arithmetic import conv_transpose_output_size
-from convlessons.reference._args import pad_zeros
+from convlessons.reference._args import check_transposed_groups, conv_transpose2d_args, pad_zeros
 from convlessons.reference.conv import correlate2d
 from convlessons.reference.im2col import col2im
 
@@ -41,14 +41,6 @@ __all__ = [
 ]
 
 IntOrPair = int | tuple[int, int]
-
-
-def _check_groups(weight: np.ndarray, groups: int) -> None:
-    """``groups`` must divide ``weight.shape[0]`` (= C_in)."""
-    if weight.shape[0] % groups:
-        raise ValueError(
-            f"groups must divide C_in = weight.shape[0] = {weight.shape[0]}, got groups={groups}"
-        )
 
 
 def conv_transpose2d(
@@ -92,50 +84,21 @@ def conv_transpose2d(
     numpy.ndarray
         (N, C_out, H_out, W_out), dtype ``numpy.result_type(input, weight)``.
     """
-    x = as_array(input, "input", ndim=(3, 4), layout="(N, C_in, H, W) or (C_in, H, W)")
-    w = as_array(weight, "weight", ndim=4, layout="(C_in, C_out/groups, kH, kW)")
-    stride_hw = as_pair(stride, "stride", minimum=1)
-    padding_hw = as_pair(padding, "padding", minimum=0)
-    extra_hw = as_pair(output_padding, "output_padding", minimum=0)
-    dilation_hw = as_pair(dilation, "dilation", minimum=1)
-    groups = as_int(groups, "groups", minimum=1)
-    unbatched = x.ndim == 3
-    if unbatched:
-        x = x[np.newaxis]
-    if min(x.shape) < 1 or min(w.shape) < 1:
-        raise ValueError(
-            f"input and weight must have no empty axis, got input {x.shape}, weight {w.shape}"
-        )
-    batch, c_in, height, width = x.shape
-    if w.shape[0] != c_in:
-        raise ValueError(
-            f"weight.shape[0] must equal the input channels C_in = {c_in}, "
-            f"got weight shape {w.shape}"
-        )
-    _check_groups(w, groups)
-    c_out, kernel = w.shape[1] * groups, w.shape[2:]
-    b = None
-    if bias is not None:
-        b = as_array(bias, "bias", ndim=1, layout="(C_out,)")
-        if b.shape != (c_out,):
-            raise ValueError(f"bias must have shape (C_out,) = ({c_out},), got {b.shape}")
-    axes = list(zip((height, width), kernel, stride_hw, padding_hw, extra_hw, dilation_hw,
-                    strict=True))
-    out_size = [conv_transpose_output_size(*axis) for axis in axes]
-    full_size = [conv_transpose_output_size(n, k, s, dilation=d) for n, k, s, _, _, d in axes]
-
-    dtype = np.result_type(x, w)
-    x_groups = x.astype(dtype, copy=False).reshape(batch, groups, c_in // groups, height * width)
-    w_groups = w.astype(dtype, copy=False).reshape(groups, c_in // groups, -1)
+    args = conv_transpose2d_args(input, weight, bias, stride, padding, output_padding, groups,
+                                 dilation)
+    batch, c_in, height, width = args.input.shape
+    groups = args.groups
+    x_groups = args.input.reshape(batch, groups, c_in // groups, height * width)
+    w_groups = args.weight.reshape(groups, c_in // groups, -1)
     columns = np.matmul(w_groups.transpose(0, 2, 1), x_groups)  # (N, G, C_out/G*kH*kW, H*W)
-    full = col2im(columns.reshape(batch, -1, height * width), full_size, kernel, stride_hw,
-                  0, dilation_hw)
-    (top, left), (extra_h, extra_w) = padding_hw, extra_hw
+    full = col2im(columns.reshape(batch, -1, height * width), args.full_size,
+                  args.weight.shape[2:], args.stride, 0, args.dilation)
+    (top, left), (extra_h, extra_w) = args.padding, args.output_padding
     out = pad_zeros(full, (0, extra_h, 0, extra_w))
-    out = out[:, :, top : top + out_size[0], left : left + out_size[1]]
-    if b is not None:
-        out = out + b.astype(dtype, copy=False)[:, np.newaxis, np.newaxis]
-    return out[0] if unbatched else out
+    out = out[:, :, top : top + args.output_size[0], left : left + args.output_size[1]]
+    if args.bias is not None:
+        out = out + args.bias[:, np.newaxis, np.newaxis]
+    return out[0] if args.unbatched else out
 
 
 def zero_insert(input: np.ndarray, stride: IntOrPair) -> np.ndarray:
@@ -182,7 +145,7 @@ def equivalent_conv_weight(weight: np.ndarray, groups: int = 1) -> np.ndarray:
     """
     w = as_array(weight, "weight", ndim=4, layout="(C_in, C_out/groups, kH, kW)")
     groups = as_int(groups, "groups", minimum=1)
-    _check_groups(w, groups)
+    check_transposed_groups(w, groups)
     c_in, c_out_group, kh, kw = w.shape
     swapped = w.reshape(groups, c_in // groups, c_out_group, kh, kw).transpose(0, 2, 1, 3, 4)
     flipped = swapped.reshape(groups * c_out_group, c_in // groups, kh, kw)[:, :, ::-1, ::-1]
