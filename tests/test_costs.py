@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -103,3 +105,37 @@ def test_layer_kind():
 def test_bad_arguments_name_the_parameter(kwargs, error, name):
     with pytest.raises(error, match=name):
         conv_cost(**({"in_channels": 4, "out_channels": 8, "kernel_size": 3} | kwargs))
+
+
+def test_valid_groups_of_huge_channel_counts_are_found_fast():
+    # trial division up to √gcd: 2**20 candidates at most, never one per divisor candidate
+    assert valid_groups(2**40, 2**40) == [2**i for i in range(41)]
+    assert valid_groups(2**40, 3 * 2**38) == [2**i for i in range(39)]
+    prime = 1_099_511_627_689  # the largest prime below 2**40: only 1 and itself
+    assert valid_groups(prime, prime) == [1, prime]
+    assert valid_groups(12, 18) == [1, 2, 3, 6]
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: conv_cost(2**40, 2**40, 3), "in_channels·out_channels·kernel_size²"),
+        (lambda: conv_cost(2**40, 2**40, 1, groups=2**40, size=2**7), "in_channels·size²"),
+        (lambda: conv_cost(4, 8, 10**200, size=1), "in_channels·out_channels·kernel_size²"),
+        (lambda: conv_cost(4, 8, 3, size=2**30), "in_channels·size²"),
+        (lambda: valid_groups(2**41, 4), "in_channels must be an int in 1…1099511627776"),
+        (lambda: conv_cost(4, 10**400, 3), "out_channels"),
+        (lambda: build_layers(2**40, 2**40, 1, groups=2**40), "kernel_size²"),
+        (lambda: connectivity(2**13, 2**13, 1), "the connection matrix"),
+        (lambda: conv_cost(2**40, 2**40, 1, groups=3), "one of 1, 2, 4, 8, 16, 32, …"),
+    ],
+)
+def test_huge_layers_are_refused_before_anything_is_built(call, name):
+    with pytest.raises(ValueError, match=re.escape(name)):
+        call()
+
+
+def test_a_huge_but_countable_layer_is_counted():
+    result = conv_cost(2**20, 2**20, 1, groups=2**20, size=2)  # depthwise 1×1
+    assert result.params == 2**20 and result.standard_params == 2**40
+    assert result.macs == 2**20 * 4

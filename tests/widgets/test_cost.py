@@ -38,7 +38,7 @@ def test_default_is_the_standard_64_to_128_layer(explorer):
     assert explorer.output["params"] == 128 * 64 * 9
     assert explorer.output["macs"] == 128 * 64 * 9 * 56 * 56
     assert "nn.Conv2d(64, 128, 3, groups=1" in explorer.text.value
-    assert "K·(C/g)·k² = 128·(64/1)·3²" in explorer.text.value
+    assert "C_out·(C_in/g)·k² = 128·(64/1)·3²" in explorer.text.value
 
 
 def test_groups_slider_offers_exactly_the_valid_values(explorer):
@@ -68,7 +68,7 @@ def test_separable_shows_two_steps(explorer):
     assert explorer.output["macs_ratio"] == pytest.approx(1 / 128 + 1 / 9)
     assert explorer.second_axes.get_visible()
     assert explorer.maps[1].get_array().shape == (128, 64)
-    assert "1/K + 1/k² = 1/128 + 1/3²" in explorer.text.value
+    assert "1/C_out + 1/k² = 1/128 + 1/3²" in explorer.text.value
     explorer.separable.value = False
     assert not explorer.second_axes.get_visible() and not explorer.groups.disabled
 
@@ -80,7 +80,7 @@ def test_size_and_bias_change_the_totals(explorer):
     assert explorer.output["macs"] == 64 * 49
     explorer.bias.value = True
     assert explorer.output["params"] == 64 + 8
-    assert "+ K = 8·(8/1)·1² + 8" in explorer.text.value
+    assert "+ C_out = 8·(8/1)·1² + 8" in explorer.text.value
     explorer.bias.value = False
 
 
