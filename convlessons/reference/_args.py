@@ -148,6 +148,34 @@ def _conv_padding(
     return pad_h, pad_h, pad_w, pad_w
 
 
+def _input_and_weight(input: object, weight: object,
+                      weight_layout: str) -> tuple[np.ndarray, np.ndarray, bool]:
+    """4-D input (a batch of one if it was 3-D), 4-D weight, and whether it was unbatched.
+
+    Refuses empty axes first, so an empty input is not blamed on the weight.
+    """
+    x = as_array(input, "input", ndim=(3, 4), layout="(N, C_in, H, W) or (C_in, H, W)")
+    w = as_array(weight, "weight", ndim=4, layout=weight_layout)
+    unbatched = x.ndim == 3
+    if unbatched:
+        x = x[np.newaxis]
+    if min(x.shape) < 1 or min(w.shape) < 1:
+        raise ValueError(
+            f"input and weight must have no empty axis, got input {x.shape}, weight {w.shape}"
+        )
+    return x, w, unbatched
+
+
+def _bias(bias: object, channels: int) -> np.ndarray | None:
+    """``None``, or a ``(C_out,)`` array with ``C_out = channels``."""
+    if bias is None:
+        return None
+    b = as_array(bias, "bias", ndim=1, layout="(C_out,)")
+    if b.shape != (channels,):
+        raise ValueError(f"bias must have shape (C_out,) = ({channels},), got {b.shape}")
+    return b
+
+
 def conv2d_args(
     input: object,
     weight: object,
@@ -164,14 +192,10 @@ def conv2d_args(
     (C_out,); stride, dilation >= 1; padding >= 0 or one of ``PADDING_MODES``; ``groups``
     divides C_in and C_out; the dilated kernel fits the padded input; all values finite.
     """
-    x = as_array(input, "input", ndim=(3, 4), layout="(N, C_in, H, W) or (C_in, H, W)")
-    w = as_array(weight, "weight", ndim=4, layout="(C_out, C_in/groups, kH, kW)")
+    x, w, unbatched = _input_and_weight(input, weight, "(C_out, C_in/groups, kH, kW)")
     stride_hw = as_pair(stride, "stride", minimum=1)
     dilation_hw = as_pair(dilation, "dilation", minimum=1)
     groups = as_int(groups, "groups", minimum=1)
-    unbatched = x.ndim == 3
-    if unbatched:
-        x = x[np.newaxis]
     c_in, c_out = x.shape[1], w.shape[0]
     if c_in % groups:
         raise ValueError(f"groups must divide input channels C_in={c_in}, got groups={groups}")
@@ -184,15 +208,7 @@ def conv2d_args(
             f"weight.shape[1] must equal C_in/groups = {c_in}/{groups} = {c_in // groups}, "
             f"got weight shape {w.shape}"
         )
-    if min(w.shape) < 1 or min(x.shape) < 1:
-        raise ValueError(
-            f"input and weight must have no empty axis, got input {x.shape}, weight {w.shape}"
-        )
-    b = None
-    if bias is not None:
-        b = as_array(bias, "bias", ndim=1, layout="(C_out,)")
-        if b.shape != (c_out,):
-            raise ValueError(f"bias must have shape (C_out,) = ({c_out},), got {b.shape}")
+    b = _bias(bias, c_out)
     size = (x.shape[2], x.shape[3])
     kernel = (w.shape[2], w.shape[3])
     pads = _conv_padding(padding, size, kernel, stride_hw, dilation_hw)
@@ -238,20 +254,12 @@ def conv_transpose2d_args(
     (``arithmetic.conv_transpose_output_size``); ``groups`` divides C_in; no empty axis;
     all values finite.
     """
-    x = as_array(input, "input", ndim=(3, 4), layout="(N, C_in, H, W) or (C_in, H, W)")
-    w = as_array(weight, "weight", ndim=4, layout="(C_in, C_out/groups, kH, kW)")
+    x, w, unbatched = _input_and_weight(input, weight, "(C_in, C_out/groups, kH, kW)")
     stride_hw = as_pair(stride, "stride", minimum=1)
     padding_hw = as_pair(padding, "padding", minimum=0)
     extra_hw = as_pair(output_padding, "output_padding", minimum=0)
     dilation_hw = as_pair(dilation, "dilation", minimum=1)
     groups = as_int(groups, "groups", minimum=1)
-    unbatched = x.ndim == 3
-    if unbatched:
-        x = x[np.newaxis]
-    if min(x.shape) < 1 or min(w.shape) < 1:
-        raise ValueError(
-            f"input and weight must have no empty axis, got input {x.shape}, weight {w.shape}"
-        )
     c_in = x.shape[1]
     if w.shape[0] != c_in:
         raise ValueError(
@@ -259,12 +267,7 @@ def conv_transpose2d_args(
             f"got weight shape {w.shape}"
         )
     check_transposed_groups(w, groups)
-    c_out = w.shape[1] * groups
-    b = None
-    if bias is not None:
-        b = as_array(bias, "bias", ndim=1, layout="(C_out,)")
-        if b.shape != (c_out,):
-            raise ValueError(f"bias must have shape (C_out,) = ({c_out},), got {b.shape}")
+    b = _bias(bias, w.shape[1] * groups)
     axes = list(zip(x.shape[2:], w.shape[2:], stride_hw, padding_hw, extra_hw, dilation_hw,
                     strict=True))
     out_h, out_w = (conv_transpose_output_size(*axis) for axis in axes)
