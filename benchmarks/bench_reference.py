@@ -1,8 +1,9 @@
 """Time the numpy ``conv2d`` methods against ``torch.nn.functional.conv2d`` (a script, not a test).
 
 Run: ``.venv/bin/python -m benchmarks.bench_reference`` (``--no-scaling`` skips the scaling
-table, which takes about two minutes). Torch and OpenBLAS use all cores with their default
-thread settings: the figures are what a learner gets in a notebook.
+table, which takes about two minutes; ``--json FILE`` also writes every row to ``FILE``).
+Torch and OpenBLAS use all cores with their default thread settings: the figures are what a
+learner gets in a notebook.
 
 How it measures, so that neither library slows the other:
 
@@ -32,6 +33,7 @@ Tables:
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import statistics
@@ -40,6 +42,7 @@ import tracemalloc
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -269,31 +272,47 @@ def _print_scaling(rows: list[dict]) -> None:
     print()
 
 
-def main(scaling: bool = True) -> None:
-    """Print the tables (the scaling table unless ``scaling`` is false)."""
+def main(scaling: bool = True, json_path: str | None = None) -> None:
+    """Print the tables (the scaling table unless ``scaling`` is false); with ``json_path``,
+    also write every row there (for the README and notebook 08's figures)."""
     load = os.getloadavg()[0]
+    rate = gemm_rate()
     print(
         f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__} "
         f"({torch.get_num_threads()} threads), numpy {np.__version__}; "
-        f"float32 GEMM rate {gemm_rate():.0f} GFLOP/s; load average {load:.2f}"
+        f"float32 GEMM rate {rate:.0f} GFLOP/s; load average {load:.2f}"
     )
     print("min / median over rounds; each method timed alone after an idle gap\n")
-    _print_table(f"ResNet-style layer ({RESNET_LAYER})", reference_table())
-    big = replace(RESNET_LAYER, size=224)
-    _print_table(f"Large image ({big})", reference_table(big, rounds=5))
-    batch = replace(RESNET_LAYER, batch=8)
-    _print_table(f"Batch of 8 ({batch})", reference_table(batch, rounds=5))
-    _print_table(
-        f"Large kernel ({LARGE_KERNEL})",
-        reference_table(LARGE_KERNEL, methods=("direct", "im2col", "fft")),
-    )
-    _print_table(
-        f"Small layer for the slow loops ({SMALL_LAYER})",
-        reference_table(SMALL_LAYER, methods=("loops", "direct", "im2col"), rounds=5),
-    )
-    if scaling:
-        _print_scaling(scaling_table())
-    print(f"load average at the end: {os.getloadavg()[0]:.2f} (at the start: {load:.2f})")
+    big, batch = replace(RESNET_LAYER, size=224), replace(RESNET_LAYER, batch=8)
+    tables = {
+        f"ResNet-style layer ({RESNET_LAYER})": reference_table(),
+        f"Large image ({big})": reference_table(big, rounds=5),
+        f"Batch of 8 ({batch})": reference_table(batch, rounds=5),
+        f"Large kernel ({LARGE_KERNEL})": reference_table(
+            LARGE_KERNEL, methods=("direct", "im2col", "fft")
+        ),
+        f"Small layer for the slow loops ({SMALL_LAYER})": reference_table(
+            SMALL_LAYER, methods=("loops", "direct", "im2col"), rounds=5
+        ),
+    }
+    for title, rows in tables.items():
+        _print_table(title, rows)
+    scaled = scaling_table() if scaling else []
+    if scaled:
+        _print_scaling(scaled)
+    end_load = os.getloadavg()[0]
+    print(f"load average at the end: {end_load:.2f} (at the start: {load:.2f})")
+    if json_path:
+        for row in scaled:
+            row["layer"] = str(row["layer"])
+        record = {
+            "gemm_gflops": rate,
+            "load": [load, end_load],
+            "torch": torch.__version__,
+            "tables": tables,
+            "scaling": scaled,
+        }
+        Path(json_path).write_text(json.dumps(record, indent=1), encoding="utf-8")
 
 
 if __name__ == "__main__":
@@ -301,4 +320,5 @@ if __name__ == "__main__":
     parser.add_argument(
         "--no-scaling", dest="scaling", action="store_false", help="skip the scaling table"
     )
+    parser.add_argument("--json", dest="json_path", help="also write every row to this file")
     main(**vars(parser.parse_args()))
