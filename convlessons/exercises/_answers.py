@@ -11,7 +11,8 @@ forms and refuses the same junk with the same words:
 - :func:`real_array` -- an array of real numbers (nested lists, numpy, torch, also a tensor
   that requires grad);
 - :func:`call_learner` -- call the learner's function under a time limit
-  (:data:`TIME_LIMIT` seconds).
+  (:data:`TIME_LIMIT` seconds); :func:`learner_array` -- the same, its result read as an
+  array (``None`` gets "did you forget `return out`?").
 
 A reader returns the answer in one plain form (``int``, ``float``, ``tuple``, float64
 ``numpy.ndarray``) or raises :class:`UnreadableAnswer`, whose message is written for the
@@ -55,6 +56,7 @@ __all__ = [
     "call_learner",
     "describe_error",
     "entries",
+    "learner_array",
     "real_array",
     "real_number",
     "real_numbers",
@@ -90,7 +92,8 @@ class LearnerFunctionFailed(Exception):
         The time limit.
     """
 
-    def __init__(self, case: str, error: BaseException | None, seconds: float) -> None:
+    def __init__(self, case: str, error: BaseException | None, seconds: float,
+                 hint: str = "") -> None:
         self.case, self.error, self.seconds = case, error, seconds
         if error is None:
             message = (f"Your function took longer than {seconds:g} s on {case}, so it was "
@@ -98,7 +101,7 @@ class LearnerFunctionFailed(Exception):
                        "work than needed).")
         else:
             message = f"Your function raised {describe_error(error)} on {case}."
-        super().__init__(message)
+        super().__init__(f"{message} {hint}" if hint else message)
 
 
 def describe_error(error: BaseException) -> str:
@@ -411,3 +414,44 @@ def call_learner(function: Callable[..., object], args: tuple = (),
         raise LearnerFunctionFailed(case, None, limit) from None
     except Exception as err:  # KeyboardInterrupt and SystemExit are not Exceptions: they pass
         raise LearnerFunctionFailed(case, err, limit) from err
+
+
+def learner_array(function: Callable[..., object], args: tuple = (),
+                  kwargs: Mapping[str, object] | None = None, *, case: str, returns: str,
+                  error_hint: Callable[[BaseException | None], str] | None = None,
+                  seconds: float | None = None) -> np.ndarray:
+    """Call the learner's function (:func:`call_learner`) and read its result as an array.
+
+    Parameters
+    ----------
+    function, args, kwargs, case, seconds
+        As for :func:`call_learner`.
+    returns
+        The variable the learner's function should return, for the hint when it returns
+        ``None``: "did you forget `return out`?".
+    error_hint
+        Maps what the function raised (``None`` for a time-out) to an extra hint, e.g. "An
+        IndexError often means ...", or ``""``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The result as a finite float64 array (:func:`real_array`; torch tensors, also ones
+        that require grad, are read too).
+
+    Raises
+    ------
+    LearnerFunctionFailed
+        If the function raises or runs out of time (its message ends with the hint).
+    UnreadableAnswer
+        If it returns ``None`` or something that is not an array of finite real numbers.
+    """
+    try:
+        result = call_learner(function, args, kwargs, case=case, seconds=seconds)
+    except LearnerFunctionFailed as failure:
+        hint = error_hint(failure.error) if error_hint else ""
+        raise LearnerFunctionFailed(case, failure.error, failure.seconds, hint) from failure
+    if result is None:
+        raise UnreadableAnswer(f"Your function returned None: did you forget "
+                               f"`return {returns}`?")
+    return real_array(result, "back a numpy array of real numbers from your function")

@@ -22,13 +22,7 @@ import torch.nn.functional as F
 from convlessons._validation import as_array, as_int
 from convlessons.arithmetic import conv_output_size
 from convlessons.exercises import Verdict, checker, correct, wrong
-from convlessons.exercises._answers import (
-    LearnerFunctionFailed,
-    call_learner,
-    real_array,
-    real_number,
-    whole_number,
-)
+from convlessons.exercises._answers import learner_array, real_number, whole_number
 from convlessons.reference import convolve2d, correlate2d
 
 __all__ = ["MY_CONV2D_CASES", "Conv2dCase", "check_my_conv2d", "check_output_cell",
@@ -239,10 +233,10 @@ def _value_hint(out: np.ndarray, x: np.ndarray, w: np.ndarray, case: Conv2dCase,
 def _error_hint(error: BaseException | None) -> str:
     """A hint for the typical cause of an exception in a loop implementation of conv2d."""
     if isinstance(error, IndexError):
-        return (" An IndexError often means rows and columns are swapped (H vs W) or the "
+        return ("An IndexError often means rows and columns are swapped (H vs W) or the "
                 "padding is missing.")
     if error is not None and "broadcast" in str(error):
-        return (" The window and w[k] have different shapes: take all channels, "
+        return ("The window and w[k] have different shapes: take all channels, "
                 "x_pad[:, rows, cols], and pad only H and W: "
                 "np.pad(x, ((0, 0), (p, p), (p, p))).")
     return ""
@@ -275,15 +269,9 @@ def check_my_conv2d(answer: object, seed: int | None = None) -> Verdict:
     for case in MY_CONV2D_CASES:
         x, w = _case_arrays(case, rng)
         expected = _torch_conv2d(x, w, case.stride, case.padding)
-        try:
-            result = call_learner(answer, (x.copy(), w.copy()),
-                                  {"stride": case.stride, "padding": case.padding},
-                                  case=case.describe())
-        except LearnerFunctionFailed as failure:
-            return wrong(f"{failure}{_error_hint(failure.error)}")
-        if result is None:
-            return wrong("Your function returned None: did you forget `return out`?")
-        out = real_array(result, "back a numpy array of real numbers from your function")
+        out = learner_array(answer, (x.copy(), w.copy()),
+                            {"stride": case.stride, "padding": case.padding},
+                            case=case.describe(), returns="out", error_hint=_error_hint)
         if out.shape != expected.shape:
             return wrong(_shape_hint(out.shape, case, expected.shape))
         if not np.allclose(out, expected, atol=_TOLERANCE):

@@ -16,6 +16,7 @@ from convlessons.exercises._answers import (
     UnreadableAnswer,
     call_learner,
     entries,
+    learner_array,
     real_array,
     real_number,
     whole_number,
@@ -199,3 +200,15 @@ def test_interrupts_pass_through(error):
     with pytest.raises(error):
         call_learner(interrupted, case="x")
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_learner_array_reads_the_result_and_names_what_to_return():
+    assert learner_array(lambda: torch.ones(2, requires_grad=True), case="x",
+                         returns="out").tolist() == [1.0, 1.0]
+    with pytest.raises(UnreadableAnswer, match="did you forget `return out`"):
+        learner_array(lambda: None, case="x", returns="out")
+    with pytest.raises(UnreadableAnswer, match="return real numbers"):
+        learner_array(lambda: np.ones(2) * 1j, case="x", returns="out")
+    with pytest.raises(LearnerFunctionFailed, match=r"raised KeyError: 'k' on x\. Look it up"):
+        learner_array(lambda: {}["k"], case="x", returns="out",
+                      error_hint=lambda error: "Look it up." if error else "")
