@@ -425,3 +425,17 @@ def test_my_receptive_field_survives_junk():
     for answer, hint in cases:
         verdict = check_my_receptive_field(answer)
         assert not verdict and hint in verdict.message, verdict.message
+        assert not verdict and hint in verdict.message, verdict.message
+
+
+def test_receptive_field_blames_the_notebook_for_its_own_arguments():
+    with pytest.raises(ValueError, match="layers must hold at least one layer"):
+        check_receptive_field(5, [])
+    with pytest.raises(ValueError, match="layers must hold at least one layer"):
+        check_receptive_field(..., [])  # even before the learner answers
+    with pytest.raises(TypeError, match="layers"):
+        check_receptive_field(5, {"kernel_size": 3})
+    stack = torch.nn.Sequential(torch.nn.Conv2d(1, 1, 3), torch.nn.ReLU(),
+                                torch.nn.Conv2d(1, 1, 3, dilation=2))
+    assert check_receptive_field(7, stack)  # a module is read as its layers: 1 + 2 + 4
+    assert "forget the dilation" in check_receptive_field(5, stack).message
