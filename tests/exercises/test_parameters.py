@@ -419,12 +419,11 @@ def test_my_receptive_field_survives_junk():
              (lambda layers: (1, 2, 3), "(size, jump)"),
              (lambda layers: ("a", "b"), "(size, jump)"),
              (lambda layers: (10**400, 1), "(size, jump)"),
-             (lambda layers: [layer["stride"] for layer in layers][:2], "default to 1"),
+             (lambda layers: (layers[0]["stride"], 1), "default to 1"),
              (lambda layers: 1 / 0, "ZeroDivisionError"),
              (lambda layers: (999, 999), "layer by layer")]
     for answer, hint in cases:
         verdict = check_my_receptive_field(answer)
-        assert not verdict and hint in verdict.message, verdict.message
         assert not verdict and hint in verdict.message, verdict.message
 
 
