@@ -75,7 +75,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         stale.unlink()
     for name, (student, cells_before) in versions.items():
         nbformat.write(student, args.target / name)
-        print(f"student: {name}: {cells_before - len(student.cells)} cells left out")
+        left_out = cells_before - len(student.cells)
+        print(f"student: {name}: {left_out} cell{'' if left_out == 1 else 's'} left out")
     print(f"student: {len(versions)} notebooks in {args.target}/")
     return 0
 
