@@ -143,6 +143,8 @@ def notebook_arguments():
         "check_receptive_field": ([{"kernel_size": 3}, {"kernel_size": 2, "stride": 2}],),
         "check_parameter_count": (32, 64, 3),
         "check_upsampling_settings": (),
+        "check_scatter_by_hand": (np.array([[1.0, 2.0], [0.0, 3.0]]), np.eye(2)),
+        "check_my_conv_transpose2d": (),
         "check_im2col_matrix": (np.arange(9.0).reshape(1, 3, 3), 2),
         "check_multiplication_counts": (),
         "check_my_im2col": (),

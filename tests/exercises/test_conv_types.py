@@ -1,5 +1,12 @@
-"""Checkers of notebook 03: right answers pass, each typical mistake gets its own hint."""
+"""Checkers of notebooks 06 and 07: right answers pass in every form, each typical mistake
+gets its own hint (naming the slip, never the formula), learner functions meet fresh cases,
+and each notebook's own solution blocks pass its check cells."""
 
+import re
+import time
+from pathlib import Path
+
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -7,12 +14,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 from torch import nn
 
-from convlessons.exercises import NOT_ANSWERED
+from convlessons.exercises import NOT_ANSWERED, _answers
 from convlessons.exercises.conv_types import (
+    TRANSPOSED_CASES,
+    check_my_conv_transpose2d,
     check_parameter_count,
+    check_scatter_by_hand,
     check_upsampling_settings,
     interior_overlap_range,
 )
+
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
 # ------------------------------------------------------------------ parameter counts
 
@@ -49,23 +61,47 @@ def test_parameter_count_accepts_exactly_the_torch_count(layer, offset):
     ("layer", "answer", "hint"),
     [
         ((32, 64, 3), 32 * 64 * 9, "forget the bias"),
-        ((32, 64, 3, 4), 32 * 64 * 9 + 64, "C_in/groups = 8"),
+        ((32, 64, 3, 4), 32 * 64 * 9 + 64, "input channels of its own group"),
+        ((32, 64, 3, 4), 16 * 8 * 9 + 64, "divided the number of filters by groups"),
+        ((32, 64, 3), 64 * 32 * 3 + 64, "k² = 9 weights, not k = 3"),
+        ((32, 64, 3), 64 * 9 + 64, "one k×k kernel per input channel"),
         ((32, 64, 3, 1, True), 32 * 9 + 32, "forget the pointwise part"),
         ((32, 64, 3, 1, True), 32 * 64 + 64, "only the pointwise 1×1 part"),
         ((32, 64, 3, 1, True), 32 * 64 * 9 + 64, "that is a standard conv"),
         ((32, 64, 3, 1, True), 64 * 9 + 64, "depthwise conv straight to C_out"),
         ((32, 64, 3, 1, True), 32 * 9 + 32 * 64, "forget the biases"),
-        ((32, 64, 3, 1, True), 32 * 9 + 32 * 64 + 64, "only the pointwise biases"),
-        ((32, 64, 3), 1234, "C_out·(C_in/groups)·k² + C_out"),
-        ((32, 64, 3, 1, True, False), 1234, "C_in·k² + C_out·C_in and"),
+        ((32, 64, 3, 1, True), 32 * 9 + 32 * 64 + 64, "biases of one step only"),
+        ((32, 64, 3, 1, True), 32 * 9 + 32 * 64 + 32, "biases of one step only"),
+        ((32, 64, 3, 1, True), 32 * 32 * 9 + 32 + 32 * 64 + 64, "full C_in → C_in convolution"),
+        ((32, 64, 3, 1, True), 32 * 3 + 32 * 64 + 96, "k² = 9 weights, not k = 3"),
+        ((32, 64, 3), 1234, "Count the layer's weights"),
+        ((32, 64, 3, 1, True, False), 1234, "Count the two steps one at a time"),
     ],
-    ids=["bias", "groups", "no-pointwise", "no-depthwise", "standard", "depthwise-to-K",
-         "separable-bias", "one-bias", "other", "other-separable"],
+    ids=["bias", "groups", "filters-by-groups", "k-not-k2", "one-kernel", "no-pointwise",
+         "no-depthwise", "standard", "depthwise-to-C_out", "separable-bias", "pointwise-bias",
+         "depthwise-bias", "full-depthwise", "separable-k", "other", "other-separable"],
 )
 def test_parameter_count_names_the_mistake(layer, answer, hint):
     verdict = check_parameter_count(answer, *layer)
     assert not verdict
     assert hint in verdict.message
+
+
+FORMULA = re.compile(r"C_out\s*·\s*\(?C_in|C_in\s*·\s*k²\s*\+|\d+\s*·\s*\d+\s*·")
+
+
+@given(_layers(), st.integers(1, 40_000))
+def test_parameter_count_hints_never_hand_over_the_formula(layer, answer):
+    verdict = check_parameter_count(answer, *layer)
+    if not verdict:
+        assert not FORMULA.search(verdict.message), verdict.message
+
+
+def test_forgetting_both_biases_is_named_as_the_bias():
+    # Exercise 3 of notebook 06: separable 32 → 64, 3×3, both steps with a bias
+    verdict = check_parameter_count(32 * 9 + 64 * 32, 32, 64, 3, separable=True)
+    assert not verdict and "biases" in verdict.message
+    assert not FORMULA.search(verdict.message)
 
 
 @pytest.mark.parametrize("answer", ["18496", 18496.5, [18496], True])
@@ -134,15 +170,17 @@ def test_upsampling_is_correct_exactly_when_torch_gives_the_target(k, s, p, op, 
 @pytest.mark.parametrize(
     ("answer", "hint"),
     [
-        ((3, 2, 1, 0), "13×13, not 14×14: add output_padding = 1"),
-        ((4, 2, 0, 0), "16×16, not 14×14: padding crops p rows from each side (2p in all), so "
-                       "use padding = 1"),
-        ((4, 2, 2, 0), "12×12, not 14×14: padding crops p rows from each side (2p in all), so "
-                       "use padding = 1"),
-        ((3, 2, 0, 0), "15×15, not 14×14: padding removes 2 rows at a time and 1 is odd"),
-        ((1, 2, 1, 0), "11×11, not 14×14: the output is 3 too small; use a larger kernel_size"),
-        ((3, 1, 0, 0), "needs stride = 2"),
-        ((3, 3, 1, 0), "needs stride = 2"),
+        ((3, 2, 1, 0), "13×13, not 14×14: 1 short. output_padding adds rows"),
+        ((4, 2, 0, 0), "16×16, not 14×14: padding crops p rows from each side (2p in all), and "
+                       "yours crops 2 rows too few"),
+        ((4, 2, 2, 0), "12×12, not 14×14: padding crops p rows from each side (2p in all), and "
+                       "yours crops 2 rows too many"),
+        ((3, 2, 0, 0), "15×15, not 14×14: padding changes the size 2 rows at a time and 1 is "
+                       "odd"),
+        ((1, 2, 1, 0), "11×11, not 14×14: padding changes the size 2 rows at a time and 3 is "
+                       "odd"),
+        ((3, 1, 0, 0), "the stride sets the scale factor"),
+        ((3, 3, 1, 0), "the stride sets the scale factor"),
         ((4, 2, 1, 2), "output_padding must be smaller than the stride"),
         ((3, 2, 9, 0), "leave no output: padding 9 is too large"),
         ((0, 2, 1, 0), "kernel_size and stride must be ≥ 1"),
@@ -158,13 +196,22 @@ def test_upsampling_names_the_mistake(answer, hint):
     assert hint in verdict.message
 
 
+def test_upsampling_too_small_even_without_padding():
+    verdict = check_upsampling_settings((1, 3, 0, 0), input_size=7, target_size=23)  # 19
+    assert not verdict and "4 too small even without padding" in verdict.message
+
+
 def test_upsampling_correct_answers_and_notes():
     plain = check_upsampling_settings({"kernel_size": 4, "stride": 2, "padding": 1,
                                        "output_padding": 0})
-    assert plain and "Note" not in plain.message
+    assert plain and "checkerboard" not in plain.message
+    assert "a constant input gives a uniform interior" in plain.message
+    assert "can still produce artifacts" in plain.message and "Odena" in plain.message
     prone = check_upsampling_settings((3, 2, 1, 1))
     assert prone and "kernel_size 3 is not divisible by stride 2" in prone.message
-    assert "between 1 and 4 scatters" in prone.message
+    assert "between 1 and 4 kernel copies" in prone.message
+    assert "removes this constant-input pattern" in prone.message
+    assert "can still produce artifacts" in prone.message
     one_off = check_upsampling_settings((8, 1, 0, 0))
     assert one_off and "fits 7 → 14 only" in one_off.message
     assert check_upsampling_settings(None) == NOT_ANSWERED
@@ -193,6 +240,217 @@ def test_interior_overlap_range_is_what_torch_scatters(s):
 
 
 def test_a_right_answer_with_huge_settings_is_checked_without_a_canvas():
+    started = time.monotonic()
     verdict = check_upsampling_settings((3001, 2, 1500, 1))  # (7−1)·2 − 3000 + 3001 + 1 = 14
     assert verdict and "on a larger input the kernel copies overlap unevenly" in verdict.message
+    assert check_upsampling_settings((10001, 2, 5000, 1))
+    assert check_upsampling_settings((2**52 + 1, 2, 2**51, 1), input_size=2**40,
+                                     target_size=2**41)
     assert interior_overlap_range(10**6, 3001, 2) == (1500**2, 1501**2)
+    assert time.monotonic() - started < 1  # exact integer counts: nothing is drawn
+
+
+@pytest.mark.parametrize("form", [np.array, torch.tensor, list,
+                                  lambda a: torch.tensor(a, dtype=torch.float64)])
+def test_right_answers_as_arrays_and_tensors(form):
+    assert check_upsampling_settings(form([4, 2, 1, 0]))
+    assert check_parameter_count(np.int64(18496), 32, 64, 3)
+    assert check_parameter_count(torch.tensor(18496.0), 32, 64, 3)
+    assert check_parameter_count(np.array([2432]), 32, 64, 3, separable=True)
+
+
+# ------------------------------------------------------------------ scatter by hand
+
+# The pen-and-paper exercise of 07_transposed_convolution.ipynb.
+X_HAND = np.array([[1.0, 2.0], [0.0, 3.0]])
+K_HAND = np.array([[1.0, -1.0], [2.0, 0.0]])
+# each input pixel stamps its scaled copy of the kernel, 2 pixels apart: no overlap
+SCATTER = np.array([[1, -1, 2, -2],
+                    [2, 0, 4, 0],
+                    [0, 0, 3, -3],
+                    [0, 0, 6, 0]], dtype=np.float64)
+
+
+def test_the_hand_scatter_is_torch_conv_transpose2d():
+    out = F.conv_transpose2d(torch.tensor(X_HAND)[None, None], torch.tensor(K_HAND)[None, None],
+                             stride=2)[0, 0]
+    assert np.array_equal(out.numpy(), SCATTER)
+    verdict = check_scatter_by_hand(SCATTER.tolist(), X_HAND, K_HAND)
+    assert verdict and "4 input pixels" in verdict.message
+
+
+@pytest.mark.parametrize(
+    ("answer", "hint"),
+    [
+        (np.kron(X_HAND, K_HAND[::-1, ::-1]), "the kernel is flipped"),
+        (np.kron(X_HAND, K_HAND.T), "the kernel is transposed"),
+        (SCATTER.T, "rows and columns are swapped"),
+        (np.kron(X_HAND[::-1, ::-1], K_HAND), "input pixels are in reverse"),
+        (np.kron(K_HAND, X_HAND), "copies of the INPUT"),
+        (np.array([[3.0]]), "size of an ordinary convolution"),
+        (np.zeros((3, 3)), "the size of stride 1"),
+        (np.zeros((4, 5)), "the output here is 4×4"),
+        (SCATTER + np.eye(4), "Output pixel (0, 0) is not right: it is reached by the copy of "
+                              "input pixel (0, 0)"),
+        (np.arange(4), "2-D array"),
+        ("1 -1 2 -2", "2-D array"),
+    ],
+)
+def test_scatter_by_hand_names_the_slip(answer, hint):
+    verdict = check_scatter_by_hand(answer, X_HAND, K_HAND)
+    assert not verdict and hint in verdict.message, verdict.message
+
+
+def test_scatter_by_hand_with_overlaps_names_every_copy():
+    x, k = np.array([[1.0, 2.0, 3.0]]), np.array([[1.0, 1.0, 1.0]])
+    expected = np.array([[1.0, 1.0, 3.0, 2.0, 5.0, 3.0, 3.0]])
+    assert check_scatter_by_hand(expected, x, k, stride=2)
+    wrong_middle = expected.copy()
+    wrong_middle[0, 2] = 2.0
+    verdict = check_scatter_by_hand(wrong_middle, x, k, stride=2)
+    assert "input pixels (0, 0) and (0, 1) (add their contributions)" in verdict.message
+
+
+@pytest.mark.parametrize(("args", "error", "name"),
+                         [((np.ones(3), K_HAND), ValueError, "x"),
+                          ((X_HAND, "k"), TypeError, "kernel"),
+                          ((X_HAND, K_HAND, 0), ValueError, "stride")])
+def test_scatter_by_hand_refuses_bad_notebook_arguments(args, error, name):
+    with pytest.raises(error, match=name):
+        check_scatter_by_hand(SCATTER, *args)
+
+
+# ------------------------------------------------------------------ my_conv_transpose2d
+
+
+def my_conv_transpose2d(x, weight, stride=1, padding=0, *, flip=False, layout="in-out",
+                        crop="each side", use_stride=True):
+    """The scatter, with switches for the typical mistakes."""
+    if flip:
+        weight = weight[:, :, ::-1, ::-1]
+    if layout == "out-in":  # read as conv2d's (C_out, C_in, k, k)
+        weight = weight.swapaxes(0, 1)
+    s = stride if use_stride else 1
+    n, c_in, height, width = x.shape
+    _, c_out, k, _ = weight.shape
+    full = np.zeros((n, c_out, (height - 1) * s + k, (width - 1) * s + k))
+    for b in range(n):
+        for c in range(c_in):
+            for i in range(height):
+                for j in range(width):
+                    full[b, :, i * s : i * s + k, j * s : j * s + k] += x[b, c, i, j] * weight[c]
+    rows, cols = full.shape[2] - 2 * padding, full.shape[3] - 2 * padding
+    if crop == "none":
+        return full
+    if crop == "bottom right":
+        return full[:, :, :rows, :cols]
+    if crop == "one side":
+        return full[:, :, padding:, padding:]
+    if crop == "pad":
+        return np.pad(full, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    return full[:, :, padding : padding + rows, padding : padding + cols]
+
+
+def test_conv_transpose2d_accepts_the_scatter_and_says_what_it_tested():
+    verdict = check_my_conv_transpose2d(my_conv_transpose2d)
+    assert verdict, verdict.message
+    assert f"{TRANSPOSED_CASES} fresh random cases" in verdict.message
+    assert "C_in ≠ C_out" in verdict.message and "padding" in verdict.message
+
+
+def test_conv_transpose2d_accepts_torch_tensors_back():
+    def with_torch(x, weight, stride=1, padding=0):
+        return F.conv_transpose2d(torch.from_numpy(x), torch.from_numpy(weight), stride=stride,
+                                  padding=padding).requires_grad_()
+
+    assert check_my_conv_transpose2d(with_torch)
+
+
+def test_conv_transpose2d_cases_are_fresh_on_every_call():
+    seen = []
+
+    def spy(x, weight, stride=1, padding=0):
+        seen.append((x.copy(), weight.shape, stride, padding))
+        return my_conv_transpose2d(x, weight, stride, padding)
+
+    check_my_conv_transpose2d(spy)
+    check_my_conv_transpose2d(spy)
+    assert len(seen) == 2 * TRANSPOSED_CASES
+    assert not np.array_equal(seen[0][0], seen[TRANSPOSED_CASES][0])
+    shapes = [x.shape for x, *_ in seen]
+    assert any(s[0] == 2 and s[2] != s[3] for s in shapes)
+    assert any(w[0] != w[1] for _, w, _, _ in seen) and any(w[0] == w[1] > 1 for _, w, _, _ in seen)
+    assert {1, 2} <= {stride for *_, stride, _ in seen} and any(p > 0 for *_, p in seen)
+
+
+@pytest.mark.parametrize(
+    ("mistake", "hint"),
+    [
+        ({"flip": True}, "every kernel is rotated by 180°"),
+        ({"layout": "out-in"}, "(C_in, C_out, k, k)"),
+        ({"crop": "none"}, "the full output, uncropped"),
+        ({"crop": "bottom right"}, "cropped 2·padding from the bottom and right"),
+        ({"crop": "one side"}, "from one side only"),
+        ({"crop": "pad"}, "you added padding"),
+        ({"use_stride": False}, "the size at stride 1"),
+    ],
+)
+def test_conv_transpose2d_names_each_mistake(mistake, hint):
+    for _ in range(3):  # fresh cases each call: the slip is found on every draw
+        verdict = check_my_conv_transpose2d(
+            lambda x, w, stride=1, padding=0: my_conv_transpose2d(x, w, stride, padding,
+                                                                  **mistake))
+        assert not verdict and hint in verdict.message, verdict.message
+
+
+@pytest.mark.parametrize(
+    ("function", "hint"),
+    [
+        (lambda x, w, stride=1, padding=0: F.conv2d(torch.from_numpy(x),
+                                                    torch.from_numpy(w).transpose(0, 1),
+                                                    stride=stride, padding=padding),
+         "size of an ordinary convolution"),
+        (lambda x, w, stride=1, padding=0: my_conv_transpose2d(x, w, stride, padding)[0],
+         "keep the batch axis"),
+        (lambda x, w, stride=1, padding=0: my_conv_transpose2d(x, w, stride, padding) + 1e-3,
+         "the sum over input channels of every copy that covers it"),
+        (lambda x, w, stride=1, padding=0: None, "returned None"),
+        (lambda x, w, stride=1, padding=0: x[:, :, 99], "raised IndexError"),
+        (lambda x, w, stride=1, padding=0: "out", "numpy array of real numbers"),
+        ("my_conv_transpose2d", "your function itself"),
+    ],
+)
+def test_conv_transpose2d_other_mistakes(function, hint):
+    verdict = check_my_conv_transpose2d(function)
+    assert not verdict and hint in verdict.message, verdict.message
+
+
+def test_conv_transpose2d_names_the_weight_layout_when_shapes_clash():
+    def conv2d_layout(x, weight, stride=1, padding=0):  # reads weight as (C_out, C_in, k, k)
+        c_out, c_in, k, _ = weight.shape
+        n, _, height, width = x.shape
+        full = np.zeros((n, c_out, (height - 1) * stride + k, (width - 1) * stride + k))
+        for c in range(c_in):
+            for i in range(height):
+                for j in range(width):
+                    full[:, :, i * stride : i * stride + k, j * stride : j * stride + k] += (
+                        x[:, c, i, j, None, None, None] * weight[:, c])
+        return full[:, :, padding : full.shape[2] - padding, padding : full.shape[3] - padding]
+
+    verdict = check_my_conv_transpose2d(conv2d_layout)
+    assert not verdict and "(C_in, C_out, k, k)" in verdict.message
+
+    def clash(x, weight, stride=1, padding=0):
+        return np.ones((2, 3)) + weight[0, :, 0, :2]  # operands could not be broadcast together
+
+    verdict = check_my_conv_transpose2d(clash)
+    assert not verdict and "raised ValueError" in verdict.message
+    assert "input channels first" in verdict.message
+
+
+def test_conv_transpose2d_stops_a_function_that_hangs(monkeypatch):
+    monkeypatch.setattr(_answers, "TIME_LIMIT", 0.2)
+    started = time.monotonic()
+    verdict = check_my_conv_transpose2d(lambda *args, **kwargs: time.sleep(10))
+    assert not verdict and "took longer than 0.2 s" in verdict.message
+    assert time.monotonic() - started < 5
