@@ -162,6 +162,11 @@ def notebook_arguments():
         "check_my_batchnorm": (),
         "check_small_cnn_shapes": (),
         "check_my_small_cnn": (),
+        "check_scatter_by_hand": (np.array([[1.0, 2.0], [3.0, 0.0]]),
+                                  np.array([[1.0, -1.0], [0.0, 2.0]])),
+        "check_my_conv_transpose2d": (),
+        "check_my_output_size": (),
+        "check_my_receptive_field": (),
     }
 
 
@@ -278,3 +283,36 @@ def test_no_checker_raises_on_or_accepts_junk(name, junk, notebook_arguments, mo
 @pytest.mark.parametrize("name", sorted(CHECKERS))
 def test_every_checker_says_no_answer_yet(name, notebook_arguments):
     assert CHECKERS[name](..., *notebook_arguments[name]) is NOT_ANSWERED
+
+
+def _right_answers():
+    """(checker, notebook arguments, a right answer as a plain Python value)."""
+    from convlessons.arithmetic import same_padding
+    from convlessons.exercises.conv_types import check_parameter_count, check_upsampling_settings
+    from convlessons.exercises.efficient import check_multiplication_counts
+    from convlessons.exercises.operation import check_valid_output_size
+    from convlessons.exercises.parameters import (
+        check_output_size_quiz,
+        check_same_padding,
+        output_size_quiz,
+    )
+
+    return [
+        (check_valid_output_size, (), 5),
+        (check_output_size_quiz, (), [q.answer for q in output_size_quiz(0)]),
+        (check_same_padding, (224, 3, 2), list(same_padding(224, 3, 2))),
+        (check_upsampling_settings, (), [4, 2, 1, 0]),
+        (check_parameter_count, (32, 64, 3), 18496),
+        (check_multiplication_counts, (), [12 * 12 * 9 * 16 * 32, 36 * 16 * 16 * 32]),
+    ]
+
+
+@pytest.mark.parametrize("form", ["python", "numpy", "float numpy", "torch", "float torch"])
+@pytest.mark.parametrize("case", range(6))
+def test_right_answers_are_accepted_in_every_form(case, form):
+    check, arguments, answer = _right_answers()[case]
+    given = {"python": lambda a: a, "numpy": np.array, "float numpy": lambda a: np.array(
+        a, dtype=np.float64), "torch": torch.tensor, "float torch": lambda a: torch.tensor(
+        a, dtype=torch.float64, requires_grad=True)}[form](answer)
+    verdict = check(given, *arguments)
+    assert verdict, verdict.message
