@@ -173,12 +173,13 @@ class KernelPicker(widgets.VBox):
     ----------
     value : numpy.ndarray
         The current kernel (float64). A custom text that does not parse keeps the last
-        valid kernel and sets ``error``.
+        valid kernel and sets ``error``. Code may assign anything; the widget that uses
+        the picker checks it and shows what is wrong.
     error : str
         Why the custom text does not parse, or ``""``.
     """
 
-    value = traitlets.Instance(np.ndarray)
+    value = traitlets.Any()
     error = traitlets.Unicode("")
 
     def __init__(self, kernel: str | np.ndarray = "edge", max_size: int = 5, **kwargs) -> None:

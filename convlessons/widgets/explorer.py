@@ -182,11 +182,19 @@ class ConvExplorer(LessonWidget):
     def _image(self) -> np.ndarray:
         if self.pattern.value == "custom":
             return self._custom_image
-        return make_pattern(self.pattern.value, self.size.value)
+        return make_pattern(as_choice(self.pattern.value, "pattern", PATTERNS), self.size.value)
+
+    def _kernel(self) -> np.ndarray:
+        """The picker's kernel, checked: code may set ``kernel.value`` to anything."""
+        kernel = as_array(self.kernel.value, "kernel", ndim=2, layout="(kH, kW)")
+        if min(kernel.shape) < 1:
+            raise ValueError(f"kernel must have at least one row and one column, got shape "
+                             f"{kernel.shape}")
+        return kernel
 
     def _update(self) -> np.ndarray:
         self.size.disabled = self.pattern.value == "custom"
-        image, kernel = self._image(), self.kernel.value
+        image, kernel = self._image(), self._kernel()
         self.formula_html.value = size_formulas(image.shape, kernel.shape, self.stride.value,
                                                 self.padding.value, self.dilation.value)
         result = explore(image, kernel, self.stride.value, self.padding.value,
@@ -222,8 +230,7 @@ class ConvExplorer(LessonWidget):
         self.sum_html.value = f"<span style='color:#b2182b'>⚠ {html.escape(message)}</span>"
         self.mode_html.value = self.torch_html.value = ""
         try:  # the input and kernel, unless they are what is wrong (the message says so)
-            image = self._image()
-            kernel = as_array(self.kernel.value, "kernel", ndim=2, layout="(kH, kW)")
+            image, kernel = self._image(), self._kernel()
             self._draw_input(image, 0)
             self._draw_kernel(slid_kernel(kernel, self.mode.value))
         except (ValueError, TypeError):

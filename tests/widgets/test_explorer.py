@@ -257,3 +257,27 @@ def test_constructor_errors_name_the_parameter(kwargs, error, message):
     with pytest.raises(error) as info:
         ConvExplorer(**kwargs)
     assert message in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("kernel", "message"),
+    [(np.ones(3), "kernel must have 2 dimensions"), (np.ones((2, 2, 2)), "2 dimensions"),
+     (np.ones((0, 3)), "at least one row and one column"), (np.full((3, 3), np.nan), "finite"),
+     ("edge", "real numeric array"), (None, "real numeric array")],
+)
+def test_a_kernel_set_from_code_is_shown_not_raised_and_the_next_recovers(kernel, message):
+    explorer = ConvExplorer()
+    explorer.kernel.value = kernel
+    assert explorer.output is None and message in explorer.problem
+    assert explorer.problem_text.get_visible()
+    explorer.figure_panel.render()
+    explorer.kernel.preset.value = "sobel_x"
+    assert explorer.problem == "" and explorer.output.shape == (5, 5)
+
+
+def test_no_pattern_is_shown_not_raised():
+    explorer = ConvExplorer()
+    explorer.pattern.value = None
+    assert explorer.output is None and explorer.problem.startswith("pattern must be one of")
+    explorer.pattern.value = "square"
+    assert explorer.problem == ""
