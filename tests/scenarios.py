@@ -75,7 +75,11 @@ def _walk(node, ancestors: tuple = ()):
 
 
 def _attribute(holder, target) -> str | None:
-    """Name under which ``holder`` keeps ``target``: ``stride``, ``rows[2]``, or None."""
+    """Name under which ``holder`` keeps ``target``: ``stride``, ``rows[2].kernel_size``, or None.
+
+    Looks in the holder's public attributes and in the items of its lists and tuples (and
+    one level into those items' attributes: a table kept as a list of row objects).
+    """
     for attribute, value in vars(holder).items():
         if attribute.startswith("_"):
             continue
@@ -85,6 +89,9 @@ def _attribute(holder, target) -> str | None:
             for index, item in enumerate(value):
                 if item is target:
                     return f"{attribute}[{index}]"
+                for part, inner in getattr(item, "__dict__", {}).items():
+                    if inner is target and not part.startswith("_"):
+                        return f"{attribute}[{index}].{part}"
     return None
 
 
@@ -233,8 +240,10 @@ def _owners(displayed: list) -> list:
 
 def _redraw(owner) -> None:
     """Render the owner's figures now, as the front end asks after ``draw_idle``."""
+    from matplotlib.figure import Figure
+
     for node, _ancestors in _walk(owner):
-        if type(node).__name__ == "Canvas" and hasattr(node, "figure"):
+        if isinstance(getattr(node, "figure", None), Figure):  # an ipympl canvas
             node.draw()
 
 
@@ -344,7 +353,8 @@ class Run:
     moved: list[str] = field(default_factory=list)  # controls away from their first value
 
     def report(self) -> str:
-        title = f"{self.notebook} [{self.strategy or 'plain run'}]"
+        title = (f"{self.notebook} [{self.strategy or 'plain run'}] (cells numbered from 0, "
+                 "markdown included)")
         if not self.failures:
             return f"{title}: ran to the end ({self.rounds} rounds, {self.changes} changes)"
         lines = [f"{title}: {len(self.failures)} failure(s); a later one may follow from an "
