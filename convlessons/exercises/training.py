@@ -35,6 +35,7 @@ from convlessons.exercises._answers import (
     LearnerFunctionFailed,
     call_learner,
     entries,
+    learner_array,
     real_array,
     whole_numbers,
 )
@@ -69,9 +70,10 @@ def _one_thread() -> Iterator[None]:
 
 
 def _error_hint(error: BaseException | None, hints: tuple[tuple[str, str], ...]) -> str:
-    """The hint of the first ``(fragment, hint)`` whose fragment is in the error message."""
+    """The hint of the first ``(fragment, hint)`` whose fragment is in the error message,
+    or ``""``."""
     message = "" if error is None else str(error)
-    return next((f" {hint}" for fragment, hint in hints if fragment in message), "")
+    return next((hint for fragment, hint in hints if fragment in message), "")
 
 
 # -------------------------------------------------------------------- learning a kernel
@@ -228,8 +230,8 @@ def _kernel_problem(answer: Callable[..., object], case: _KernelCase) -> str | N
         result = call_learner(answer, (case.x.clone(), case.y),
                               {"kernel_size": size, "steps": KERNEL_STEPS, "lr": KERNEL_LR},
                               case=case.describe())
-    except LearnerFunctionFailed as failure:
-        return f"{failure}{_error_hint(failure.error, _KERNEL_HINTS)}"
+    except LearnerFunctionFailed as failure:  # NaN is a slip here, so no learner_array
+        return f"{failure} {_error_hint(failure.error, _KERNEL_HINTS)}".rstrip()
     if result is None:
         return "Your function returned None: did you forget `return kernel...`?"
     if _overflowed(result):
@@ -393,14 +395,9 @@ def _batchnorm_mistakes(case: _BatchNormCase) -> Iterator[tuple[np.ndarray, str]
 def _batchnorm_problem(answer: Callable[..., object], case: _BatchNormCase) -> str | None:
     """The hint for the learner's BatchNorm on ``case``, or ``None`` if it is right."""
     expected = case.expected()
-    try:
-        result = call_learner(answer, (case.x.clone(), case.gamma.clone(), case.beta.clone(),
-                                       case.eps), case=case.describe())
-    except LearnerFunctionFailed as failure:
-        return f"{failure}{_error_hint(failure.error, _BATCHNORM_HINTS)}"
-    if result is None:
-        return "Your function returned None: did you forget `return ...`?"
-    out = real_array(result, "a tensor of the shape of x from your function")
+    out = learner_array(answer, (case.x.clone(), case.gamma.clone(), case.beta.clone(), case.eps),
+                        case=case.describe(), returns="y",
+                        error_hint=lambda error: _error_hint(error, _BATCHNORM_HINTS))
     if out.shape != expected.shape:
         return (f"With {case.describe()} your output has shape {out.shape}; BatchNorm keeps "
                 f"the shape of x, {expected.shape}.")
@@ -688,14 +685,14 @@ def _logits_problem(model: nn.Module, reference: SmallCNN, x: torch.Tensor,
     model.train(train)
     reference.train(train)
     structure = _structure_hint(model, reference)
+
+    def error_hint(error: BaseException | None) -> str:
+        return " ".join(text for text in (_error_hint(error, _MODEL_HINTS), structure) if text)
+
     with torch.no_grad():
-        try:
-            result = call_learner(model, (x,), case=f"a batch of {images} in {mode} mode")
-        except LearnerFunctionFailed as failure:
-            hint = _error_hint(failure.error, _MODEL_HINTS)
-            return f"{failure}{hint}" + (f" {structure}" if structure else "")
+        logits = learner_array(model, (x,), case=f"a batch of {images} in {mode} mode",
+                               returns="logits", error_hint=error_hint)
         expected = reference(x).numpy()
-    logits = real_array(result, "logits from your model")
     if logits.shape != expected.shape:
         problem = f"On {images} your model returns shape {logits.shape}, SmallCNN {expected.shape}."
     elif not np.allclose(logits, expected, rtol=1e-4, atol=1e-5):
