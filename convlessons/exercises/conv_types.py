@@ -40,9 +40,8 @@ from convlessons.arithmetic import conv_output_size, conv_transpose_output_size
 from convlessons.costs import conv_cost, layer_kind
 from convlessons.exercises import Verdict, checker, correct, wrong
 from convlessons.exercises._answers import (
-    LearnerFunctionFailed,
     UnreadableAnswer,
-    call_learner,
+    learner_array,
     real_array,
     whole_number,
     whole_numbers,
@@ -536,7 +535,7 @@ def _transposed_value_hint(out: np.ndarray, x: np.ndarray, weight: np.ndarray,
 def _transposed_error_hint(error: BaseException | None) -> str:
     """A hint for the typical cause of an exception in a transposed convolution."""
     if isinstance(error, IndexError | ValueError) or "shape" in str(error):
-        return (" A shape or index error often comes from the weight layout: a transposed "
+        return ("A shape or index error often comes from the weight layout: a transposed "
                 "convolution's weight is (C_in, C_out, k, k), input channels first, the "
                 "other way round from conv2d's.")
     return ""
@@ -568,15 +567,10 @@ def check_my_conv_transpose2d(answer: object) -> Verdict:
         x = rng.standard_normal(case.shape)
         weight = rng.standard_normal(case.weight_shape)
         expected = _torch_transposed(x, weight, case.stride, case.padding)
-        try:
-            result = call_learner(answer, (x.copy(), weight.copy()),
-                                  {"stride": case.stride, "padding": case.padding},
-                                  case=case.describe())
-        except LearnerFunctionFailed as failure:
-            return wrong(f"{failure}{_transposed_error_hint(failure.error)}")
-        if result is None:
-            return wrong("Your function returned None: did you forget `return out`?")
-        out = real_array(result, "back a numpy array of real numbers from your function")
+        out = learner_array(answer, (x.copy(), weight.copy()),
+                            {"stride": case.stride, "padding": case.padding},
+                            case=case.describe(), returns="out",
+                            error_hint=_transposed_error_hint)
         if out.shape != expected.shape:
             return wrong(_transposed_shape_hint(out.shape, case, expected.shape))
         if not np.allclose(out, expected, atol=_TOLERANCE):

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from torch import nn
 
-from convlessons.exercises import NOT_ANSWERED, _answers
+from convlessons.exercises import NOT_ANSWERED, _answers, conv_types
 from convlessons.exercises.conv_types import (
     TRANSPOSED_CASES,
     check_my_conv_transpose2d,
@@ -406,10 +406,6 @@ def test_conv_transpose2d_names_each_mistake(mistake, hint):
 @pytest.mark.parametrize(
     ("function", "hint"),
     [
-        (lambda x, w, stride=1, padding=0: F.conv2d(torch.from_numpy(x),
-                                                    torch.from_numpy(w).transpose(0, 1),
-                                                    stride=stride, padding=padding),
-         "size of an ordinary convolution"),
         (lambda x, w, stride=1, padding=0: my_conv_transpose2d(x, w, stride, padding)[0],
          "keep the batch axis"),
         (lambda x, w, stride=1, padding=0: my_conv_transpose2d(x, w, stride, padding) + 1e-3,
@@ -423,6 +419,16 @@ def test_conv_transpose2d_names_each_mistake(mistake, hint):
 def test_conv_transpose2d_other_mistakes(function, hint):
     verdict = check_my_conv_transpose2d(function)
     assert not verdict and hint in verdict.message, verdict.message
+
+
+def test_conv_transpose2d_recognises_an_ordinary_convolution(monkeypatch):
+    case = conv_types.TransposedCase((1, 2, 5, 5), 3, 3, 2, 1)  # the kernel fits: conv2d runs
+    monkeypatch.setattr(conv_types, "_transposed_cases", lambda rng: [case])
+    verdict = check_my_conv_transpose2d(
+        lambda x, w, stride=1, padding=0: F.conv2d(torch.from_numpy(x),
+                                                   torch.from_numpy(w).transpose(0, 1),
+                                                   stride=stride, padding=padding))
+    assert not verdict and "size of an ordinary convolution" in verdict.message
 
 
 def test_conv_transpose2d_names_the_weight_layout_when_shapes_clash():
