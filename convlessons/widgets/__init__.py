@@ -11,6 +11,7 @@ from convlessons.widgets.explorer import ConvExplorer
 from convlessons.widgets.feature_maps import FeatureMapViewer
 from convlessons.widgets.im2col import Im2colViewer
 from convlessons.widgets.playground import KernelPlayground
+from convlessons.widgets.pooling import PoolingExplorer
 from convlessons.widgets.receptive_field import ReceptiveFieldExplorer
 from convlessons.widgets.transposed import TransposedConvExplorer
 
@@ -21,6 +22,7 @@ __all__ = [
     "FeatureMapViewer",
     "Im2colViewer",
     "KernelPlayground",
+    "PoolingExplorer",
     "ReceptiveFieldExplorer",
     "TransposedConvExplorer",
 ]
