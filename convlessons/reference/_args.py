@@ -51,26 +51,18 @@ class ConvArgs:
 
 
 @dataclass(frozen=True)
-class TransposedArgs:
-    """Validated arguments of ``conv_transpose2d``.
+class TransposedArgs(ConvArgs):
+    """Validated arguments of ``conv_transpose2d``: the fields of :class:`ConvArgs`, plus two.
 
-    ``input`` is 4-D (N, C_in, H, W), ``weight`` (C_in, C_out/groups, kH, kW), both (and
-    ``bias``) of the result dtype ``numpy.result_type(input, weight)``. ``full_size`` is the
-    uncropped output ``(H - 1) s + d (kH - 1) + 1`` (same for W), ``output_size`` what
-    torch returns.
+    Unlike in ``conv2d``, ``input`` (4-D, N, C_in, H, W) is not padded: ``padding`` (top,
+    bottom, left, right) is what is cropped from the full output; ``weight`` is
+    (C_in, C_out/groups, kH, kW). ``full_size`` is the uncropped output
+    ``(H - 1) s + d (kH - 1) + 1`` (same for W), ``output_size`` what torch returns, with
+    ``output_padding`` rows/columns added at the bottom/right.
     """
 
-    input: np.ndarray
-    weight: np.ndarray
-    bias: np.ndarray | None
-    stride: tuple[int, int]
-    padding: tuple[int, int]
     output_padding: tuple[int, int]
-    dilation: tuple[int, int]
-    groups: int
-    output_size: tuple[int, int]
     full_size: tuple[int, int]
-    unbatched: bool
 
 
 @dataclass(frozen=True)
@@ -176,6 +168,14 @@ def _bias(bias: object, channels: int) -> np.ndarray | None:
     return b
 
 
+def _in_result_dtype(x: np.ndarray, w: np.ndarray, b: np.ndarray | None
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """``x``, ``w`` and ``b`` (if any) as ``numpy.result_type(x, w)``, copied only if needed."""
+    dtype = np.result_type(x, w)
+    return (x.astype(dtype, copy=False), w.astype(dtype, copy=False),
+            None if b is None else b.astype(dtype, copy=False))
+
+
 def conv2d_args(
     input: object,
     weight: object,
@@ -213,11 +213,11 @@ def conv2d_args(
     kernel = (w.shape[2], w.shape[3])
     pads = _conv_padding(padding, size, kernel, stride_hw, dilation_hw)
     out_size = _sliding_output_size(size, kernel, stride_hw, pads, dilation_hw, "weight")
-    dtype = np.result_type(x, w)
+    x, w, b = _in_result_dtype(x, w, b)
     return ConvArgs(
-        input=pad_zeros(x.astype(dtype, copy=False), pads),
-        weight=w.astype(dtype, copy=False),
-        bias=None if b is None else b.astype(dtype, copy=False),
+        input=pad_zeros(x, pads),
+        weight=w,
+        bias=b,
         stride=stride_hw,
         padding=pads,
         dilation=dilation_hw,
@@ -235,16 +235,9 @@ def check_transposed_groups(weight: np.ndarray, groups: int) -> None:
         )
 
 
-def conv_transpose2d_args(
-    input: object,
-    weight: object,
-    bias: object = None,
-    stride: object = 1,
-    padding: object = 0,
-    output_padding: object = 0,
-    groups: object = 1,
-    dilation: object = 1,
-) -> TransposedArgs:
+def conv_transpose2d_args(input: object, weight: object, bias: object, stride: object,
+                          padding: object, output_padding: object, groups: object,
+                          dilation: object) -> TransposedArgs:
     """Validate the arguments of ``torch.nn.functional.conv_transpose2d``.
 
     Checks, each raising ``ValueError``/``TypeError`` naming the parameter: input is 3-D
@@ -273,20 +266,11 @@ def conv_transpose2d_args(
     out_h, out_w = (conv_transpose_output_size(*axis) for axis in axes)
     full_h, full_w = (conv_transpose_output_size(n, k, s, dilation=d)
                       for n, k, s, _, _, d in axes)
-    dtype = np.result_type(x, w)
-    return TransposedArgs(
-        input=x.astype(dtype, copy=False),
-        weight=w.astype(dtype, copy=False),
-        bias=None if b is None else b.astype(dtype, copy=False),
-        stride=stride_hw,
-        padding=padding_hw,
-        output_padding=extra_hw,
-        dilation=dilation_hw,
-        groups=groups,
-        output_size=(out_h, out_w),
-        full_size=(full_h, full_w),
-        unbatched=unbatched,
-    )
+    x, w, b = _in_result_dtype(x, w, b)
+    pad_h, pad_w = padding_hw
+    return TransposedArgs(x, w, b, stride_hw, (pad_h, pad_h, pad_w, pad_w), dilation_hw,
+                          groups, (out_h, out_w), unbatched, output_padding=extra_hw,
+                          full_size=(full_h, full_w))
 
 
 def _window_geometry(

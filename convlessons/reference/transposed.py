@@ -93,7 +93,7 @@ def conv_transpose2d(
     columns = np.matmul(w_groups.transpose(0, 2, 1), x_groups)  # (N, G, C_out/G*kH*kW, H*W)
     full = col2im(columns.reshape(batch, -1, height * width), args.full_size,
                   args.weight.shape[2:], args.stride, 0, args.dilation)
-    (top, left), (extra_h, extra_w) = args.padding, args.output_padding
+    (top, _, left, _), (extra_h, extra_w) = args.padding, args.output_padding
     out = pad_zeros(full, (0, extra_h, 0, extra_w))
     out = out[:, :, top : top + args.output_size[0], left : left + args.output_size[1]]
     if args.bias is not None:
