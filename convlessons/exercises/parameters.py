@@ -181,7 +181,8 @@ def check_output_size_quiz(answer: object, seed: int = 0) -> Verdict:
         if value == question.answer:
             continue
         hint = question.mistakes().get(
-            value, "use ⌊(n + 2p − d(k−1) − 1)/s⌋ + 1.")
+            value, "no typical slip gives this number: recount the padded length, the span "
+                   "of the dilated kernel and how many starts 0, s, 2s, … keep it inside.")
         problems.append(f"Q{number} ({question.describe()}): {value} is not right; {hint}")
     if problems:
         right = len(questions) - len(problems)
@@ -239,11 +240,12 @@ def check_same_padding(
                      "pixel after (bottom/right), as TensorFlow's 'SAME' does.")
     if size == target:
         return wrong(f"Padding {pair} does give {target} outputs, but pads {sum(pair)} "
-                     f"pixels; the smallest total that works is {total}.")
+                     "pixels: a smaller total works too.")
     if total > 0 and pair == (total, total):
         return wrong(f"{total} is the total padding; split it between the two sides.")
     return wrong(f"With padding {pair} the output has {size} pixels, not ⌈{n}/{s}⌉ = "
-                 f"{target}: you need (⌈n/s⌉ − 1)s + d(k−1) + 1 − n = {total} pixels in total.")
+                 f"{target}: find where the last of the {target} windows starts and how much "
+                 "padding it needs to fit.")
 
 
 # -------------------------------------------------------------------- receptive field
@@ -273,7 +275,7 @@ _RF_MISTAKES: tuple[tuple[Callable[[Sequence[Mapping[str, int]]], list], str], .
     (lambda layers: _with(layers, dilation=1),
      "did you forget the dilation? A dilated kernel spans k′ = d(k − 1) + 1 pixels."),
     (lambda layers: _with(layers, stride=1, dilation=1),
-     "did you forget both the jump and the dilation? Use r += (d(k − 1)) · j."),
+     "did you forget both the jump and the dilation?"),
     (_own_stride,
      "you multiplied by the jump including the layer's own stride: a layer's kernel is "
      "spaced by the jump of its input, j_{l−1}, not j_l."),
@@ -316,7 +318,8 @@ def check_receptive_field(answer: object,
     if value == jump and jump != size:
         return wrong(f"{value} is the jump (product of the strides); the receptive field is "
                      "the size of the window.")
-    return wrong("Go layer by layer from r = 1, j = 1: r += (d(k − 1)) · j, then j *= s.")
+    return wrong("No typical slip gives this number: go layer by layer from r = 1, j = 1 with "
+                 "the recurrence, writing r and j down after each layer.")
 
 
 # -------------------------------------------------------------------- for the function checkers
