@@ -56,7 +56,7 @@ def test_correct_answer_is_the_gradient_receptive_field(blocks, data):
 @pytest.mark.parametrize(
     ("answer", "hint"),
     [(6, "forget the jump"), (14, "padding does not change"), (7, "forgot its own 2×2"),
-     (5, "Go layer by layer"), ("eight", "one whole number")],
+     (5, "go layer by layer"), ("eight", "one whole number")],
 )
 def test_receptive_field_hints_for_conv2(answer, hint):
     model = SmallCNN()
