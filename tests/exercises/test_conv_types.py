@@ -6,6 +6,7 @@ import re
 import time
 from pathlib import Path
 
+import nbformat
 import numpy as np
 import pytest
 import torch
@@ -460,3 +461,118 @@ def test_conv_transpose2d_stops_a_function_that_hangs(monkeypatch):
     verdict = check_my_conv_transpose2d(lambda *args, **kwargs: time.sleep(10))
     assert not verdict and "took longer than 0.2 s" in verdict.message
     assert time.monotonic() - started < 5
+
+
+# ------------------------------------------------------------------ the notebooks' claims
+
+
+@given(st.integers(1, 12), st.integers(1, 5), st.integers(1, 4), st.integers(0, 3),
+       st.integers(1, 4))
+def test_the_output_size_often_found_can_only_overestimate_a_dilated_kernel(n, k, s, p, d):
+    # 06: floor((n + 2p − k)/s) + 1 is right for d = 1, never too small, and at stride 1 too
+    # large by exactly (d − 1)(k − 1)
+    if d * (k - 1) + 1 > n + 2 * p:
+        return
+    side = F.conv2d(torch.zeros(1, 1, n, n), torch.zeros(1, 1, k, k), stride=s, padding=p,
+                    dilation=d).shape[-1]
+    often = (n + 2 * p - k) // s + 1
+    assert often >= side and (d > 1 or often == side)
+    if s == 1:
+        assert often - side == (d - 1) * (k - 1)
+
+
+@given(st.integers(1, 6), st.integers(1, 5), st.integers(1, 4), st.integers(0, 3),
+       st.integers(0, 3), st.integers(1, 3))
+def test_the_transposed_size_often_found_falls_short_by_output_padding_and_dilation(
+        n, k, s, p, op, d):
+    # 07: (n − 1)s − 2p + k misses output_padding + (d − 1)(k − 1)
+    if op >= max(s, d) or (n - 1) * s - 2 * p + d * (k - 1) + op + 1 < 1:
+        return
+    side = F.conv_transpose2d(torch.zeros(1, 1, n, n), torch.zeros(1, 1, k, k), stride=s,
+                              padding=p, output_padding=op, dilation=d).shape[-1]
+    assert side - ((n - 1) * s - 2 * p + k) == op + (d - 1) * (k - 1)
+
+
+@pytest.mark.parametrize(("k", "p", "sizes"), [(3, 1, (9, 10)), (4, 1, (10, 11))])
+def test_a_stride_2_convolution_maps_two_sizes_to_5(k, p, sizes):
+    # 07: which sizes collide depends on k and p; output_padding picks one on the way back
+    collide = [n for n in range(2, 20)
+               if F.conv2d(torch.zeros(1, 1, n, n), torch.zeros(1, 1, k, k), stride=2,
+                           padding=p).shape[-1] == 5]
+    assert tuple(collide) == sizes
+    back = [F.conv_transpose2d(torch.zeros(1, 1, 5, 5), torch.zeros(1, 1, k, k), stride=2,
+                               padding=p, output_padding=op).shape[-1] for op in (0, 1)]
+    assert tuple(back) == sizes
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_resize_then_convolve_is_a_transposed_convolution_with_equal_phase_sums(seed):
+    # 07, Think! 3: nearest ×2 then a 3×3 conv = a stride-2 transposed conv whose 4×4 kernel
+    # (the 2×2 box smeared by the flipped 3×3 kernel) sums to sum(K) on each of its 4 phases
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.randn(1, 1, 6, 6, dtype=torch.float64, generator=generator)
+    kernel = torch.randn(1, 1, 3, 3, dtype=torch.float64, generator=generator)
+    resize_conv = F.conv2d(F.interpolate(x, scale_factor=2, mode="nearest"), kernel)
+    smeared = F.conv_transpose2d(torch.ones(1, 1, 2, 2, dtype=torch.float64),
+                                 kernel.flip(-1, -2))
+    assert torch.allclose(F.conv_transpose2d(x, smeared, stride=2, padding=2), resize_conv)
+    phases = [smeared[0, 0, a::2, b::2].sum() for a in (0, 1) for b in (0, 1)]
+    assert torch.allclose(torch.stack(phases), kernel.sum().expand(4))
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_stride_k_transposed_convolution_is_a_right_inverse_for_a_unit_kernel(k):
+    # 07, Think! 2: no overlaps and Σ K² = 1 → conv2d(conv_transpose2d(y)) = y, not the reverse
+    generator = torch.Generator().manual_seed(k)
+    kernel = torch.randn(1, 1, k, k, dtype=torch.float64, generator=generator)
+    kernel /= kernel.norm()
+    y = torch.randn(1, 1, 4, 4, dtype=torch.float64, generator=generator)
+    x = torch.randn(1, 1, 4 * k, 4 * k, dtype=torch.float64, generator=generator)
+    up = F.conv_transpose2d(y, kernel, stride=k)
+    assert torch.allclose(F.conv2d(up, kernel, stride=k), y)
+    assert not torch.allclose(F.conv_transpose2d(F.conv2d(x, kernel, stride=k), kernel, stride=k),
+                              x)
+
+
+# ------------------------------------------------------------------ the notebooks' solutions
+
+
+def _solution_runs(name):
+    """For each solution cell: the answer cells before its check cell, the solution's code
+    and the check cell, as the learner runs them."""
+    cells = nbformat.read(NOTEBOOKS / name, as_version=4).cells
+    imports = cells[next(i for i, c in enumerate(cells) if c.cell_type == "code")].source
+    runs = []
+    for index, cell in enumerate(cells):
+        if "solution" not in cell.metadata.get("tags", []):
+            continue
+        check = cells[index - 1]
+        assert check.cell_type == "code" and "check_" in check.source
+        start = index - 1
+        while cells[start - 1].cell_type == "code":
+            start -= 1
+        answer_cells = [c.source for c in cells[start : index - 1]]
+        solution = re.search(r"```python\n(.*?)```", cell.source, re.DOTALL)[1]
+        runs.append(pytest.param(imports, answer_cells, solution, check.source,
+                                 id=f"{name[:2]}-{check.source.split('(')[0].strip()}"))
+    return runs
+
+
+SOLUTIONS = (_solution_runs("06_convolution_types.ipynb")
+             + _solution_runs("07_transposed_convolution.ipynb"))
+
+
+def test_each_notebook_has_three_solutions():
+    assert [run.id[:2] for run in SOLUTIONS] == ["06"] * 3 + ["07"] * 3
+
+
+@pytest.mark.parametrize(("imports", "answer_cells", "solution", "check"), SOLUTIONS)
+def test_notebook_solution_passes_its_check_cell(imports, answer_cells, solution, check):
+    namespace: dict = {}
+    exec(imports.replace("%matplotlib widget", ""), namespace)
+    for source in answer_cells:
+        exec(source, namespace)
+    assert eval(check, namespace) is NOT_ANSWERED  # the skeleton, as committed
+    exec(solution, namespace)
+    verdict = eval(check, namespace)
+    assert verdict, verdict.message
