@@ -15,11 +15,20 @@ Subclass :class:`LessonWidget` and:
    :func:`~convlessons.widgets._controls.choice` check the argument and build the control
    from the same declaration), build ``self.figure_panel = FigurePanel(...)``, set
    ``self.children``, register the controls with :meth:`LessonWidget._watch`, and end with
-   :meth:`LessonWidget._start` (first refresh, picture for kernel-less copies);
+   :meth:`LessonWidget._start` (which controls and readouts to show, first refresh,
+   picture for kernel-less copies);
 2. implement ``_update()``: ask the model **once**, change the artists in place, return the
    result (it becomes ``output``); raise ``ValueError`` (or anything) for an impossible
    setting;
 3. implement ``_show_problem(message)``: hide the result artists and show the message.
+
+Progressive disclosure: declare :attr:`LessonWidget.CONTROLS` and
+:attr:`LessonWidget.READOUTS` (public name -> attributes that make it up), take
+``controls=None, readouts=None`` in ``__init__`` and pass them to ``_start``. A notebook
+then shows only what the learner has met, e.g. ``ConvExplorer(controls=("kernel",
+"pattern"), readouts=("sum",))`` or ``ConvExplorer(**ConvExplorer.LEVELS["window"])``;
+hidden controls keep their values and code can still set them (the objects exist, they
+are only not displayed).
 
 Do not call ``redraw`` (the base redraws every panel once per control change) and do not
 set ``output``/``problem`` (the base does). A control changed by the code while the widget
@@ -39,7 +48,8 @@ from __future__ import annotations
 import base64
 import contextlib
 import io
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import ClassVar
 
 import ipywidgets as widgets
 import numpy as np
@@ -132,8 +142,20 @@ class LessonWidget(widgets.VBox):
         Why the settings are impossible (the message shown), ``""`` otherwise.
     """
 
+    CONTROLS: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+    """Name of each control a notebook may show -> the attributes that make it up."""
+
+    READOUTS: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+    """Name of each text readout a notebook may show -> the attributes that make it up."""
+
+    LEVELS: ClassVar[Mapping[str, Mapping[str, tuple[str, ...]]]] = {}
+    """Named sets of ``controls`` and ``readouts`` for the course's stages:
+    ``Widget(**Widget.LEVELS[name])``."""
+
     output: object | None = None
     problem: str = ""
+    shown_controls: tuple[str, ...] = ()
+    shown_readouts: tuple[str, ...] = ()
     _silenced: bool = False
 
     @property
@@ -159,8 +181,14 @@ class LessonWidget(widgets.VBox):
         for control in controls:
             control.observe(on_change, names="value")
 
-    def _start(self) -> None:
-        """First refresh, then a picture of it for copies opened without a kernel."""
+    def _start(self, controls: Iterable[str] | None = None,
+               readouts: Iterable[str] | None = None) -> None:
+        """Show the named controls and readouts (default: all), first refresh, picture.
+
+        The picture is stored for copies of the notebook opened without a kernel.
+        """
+        self.shown_controls = self._disclose("controls", controls, self.CONTROLS)
+        self.shown_readouts = self._disclose("readouts", readouts, self.READOUTS)
         self.refresh()
         for panel in self.figure_panels:
             panel.store_static_image()
@@ -191,6 +219,32 @@ class LessonWidget(widgets.VBox):
                 self._fail(err)
         for panel in self.figure_panels:
             panel.redraw()
+
+    def _disclose(self, kind: str, names: Iterable[str] | None,
+                  parts: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
+        """Display the parts named in ``names`` (all when ``None``), hide the others.
+
+        Raises
+        ------
+        TypeError, ValueError
+            Naming ``kind`` (``controls`` / ``readouts``) and the valid names.
+        """
+        if names is None:
+            return tuple(parts)
+        if isinstance(names, str):
+            names = (names,)
+        try:
+            wanted = set(names)
+        except TypeError:
+            raise TypeError(f"{kind} must be a tuple of names from {tuple(parts)}, "
+                            f"got {type(names).__name__}") from None
+        unknown = sorted(repr(name) for name in wanted if name not in parts)
+        if unknown:
+            raise ValueError(f"{kind} must be names from {tuple(parts)}, got {', '.join(unknown)}")
+        for name, attributes in parts.items():
+            for attribute in attributes:
+                getattr(self, attribute).layout.display = None if name in wanted else "none"
+        return tuple(name for name in parts if name in wanted)
 
     # -- public ------------------------------------------------------------------------------
 

@@ -90,7 +90,15 @@ class ChannelExplorer(LessonWidget):
     Controls (public): ``stride``, ``padding`` (sliders), ``position`` (the step: filter by
     filter, row by row), ``previous``, ``next`` (buttons). Text panels: ``position_label``,
     ``sum_html``.
+
+    ``controls=`` names (:attr:`CONTROLS`): ``"stride"``, ``"padding"``, ``"step"``
+    (previous / next / position); ``readouts=`` names (:attr:`READOUTS`): ``"position"``,
+    ``"sum"``. Default: all; hidden controls keep their values and can still be set from code.
     """
+
+    CONTROLS = {"stride": ("stride",), "padding": ("padding",),
+                "step": ("previous", "next", "position")}
+    READOUTS = {"position": ("position_label",), "sum": ("sum_html",)}
 
     def __init__(
         self,
@@ -101,6 +109,8 @@ class ChannelExplorer(LessonWidget):
         stride: int = 2,
         padding: int = 1,
         seed: int = 0,
+        controls: tuple[str, ...] | None = None,
+        readouts: tuple[str, ...] | None = None,
     ) -> None:
         shape = {"in_channels": in_channels, "out_channels": out_channels, "size": size,
                  "kernel_size": kernel_size}
@@ -122,7 +132,7 @@ class ChannelExplorer(LessonWidget):
         ]
         self._watch(self.stride, self.padding)
         self._watch(self.position, then=self._show_step, refresh=False)
-        self._start()
+        self._start(controls, readouts)
 
     # -- construction -------------------------------------------------------------------
 

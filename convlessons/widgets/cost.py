@@ -48,10 +48,25 @@ class ConvCostExplorer(LessonWidget):
     (depthwise then pointwise 1×1), ``bias`` and ``size`` (output side, for the totals).
     ``output`` is :meth:`ConvCost.as_dict` of the current setting (``None`` when
     impossible); ``problem`` the explanation shown instead ("" when fine).
+
+    ``controls=`` names (:attr:`CONTROLS`): ``"in_channels"``, ``"out_channels"``,
+    ``"kernel_size"``, ``"groups"``, ``"separable"``, ``"bias"``, ``"size"``;
+    ``readouts=`` names (:attr:`READOUTS`): ``"costs"`` (formulas with numbers). Default:
+    all; hidden controls keep their values and can still be set from code.
+    :attr:`LEVELS`: ``"groups"`` (channels, kernel size, groups), ``"all"``.
     """
 
+    CONTROLS = {name: (name,) for name in ("in_channels", "out_channels", "kernel_size",
+                                           "groups", "separable", "bias", "size")}
+    READOUTS = {"costs": ("text",)}
+    LEVELS = {"groups": {"controls": ("in_channels", "out_channels", "kernel_size", "groups"),
+                         "readouts": ("costs",)},
+              "all": {"controls": tuple(CONTROLS), "readouts": tuple(READOUTS)}}
+
     def __init__(self, in_channels: int = 64, out_channels: int = 128, kernel_size: int = 3,
-                 groups: int = 1, separable: bool = False, size: int = 56) -> None:
+                 groups: int = 1, separable: bool = False, size: int = 56,
+                 controls: tuple[str, ...] | None = None,
+                 readouts: tuple[str, ...] | None = None) -> None:
         self.in_channels = choice(widgets.Dropdown, "in_channels", in_channels, CHANNEL_CHOICES)
         self.out_channels = choice(widgets.Dropdown, "out_channels", out_channels,
                                    CHANNEL_CHOICES)
@@ -64,15 +79,15 @@ class ConvCostExplorer(LessonWidget):
         self.bias = widgets.Checkbox(value=False, description="bias")
         self.text = widgets.HTML()
         self._build_figure()
-        controls = [self.in_channels, self.out_channels, self.kernel_size, self.groups,
+        knobs = [self.in_channels, self.out_channels, self.kernel_size, self.groups,
                     self.separable, self.bias, self.size]
         super().__init__([
-            widgets.HBox([widgets.VBox(controls[:4]), widgets.VBox(controls[4:])]),
+            widgets.HBox([widgets.VBox(knobs[:4]), widgets.VBox(knobs[4:])]),
             self.figure_panel.widget, self.text,
         ])
         self.add_class("convlessons-cost")
-        self._watch(*controls)
-        self._start()
+        self._watch(*knobs)
+        self._start(controls, readouts)
 
     def _build_figure(self) -> None:
         self.figure_panel = FigurePanel(figsize=(8, 3.4), css_class="convlessons-cost-figure")

@@ -47,6 +47,16 @@ class ConvExplorer(LessonWidget):
     ``position``, ``previous``, ``next``, ``play``. Text panels: ``position_label``,
     ``sum_html``, ``formula_html``, ``torch_html``, ``mode_html``.
 
+    Names for ``controls=`` (:attr:`CONTROLS`): ``"pattern"``, ``"size"``, ``"kernel"``,
+    ``"stride"``, ``"padding"``, ``"dilation"``, ``"padding_mode"``, ``"mode"``,
+    ``"step"`` (previous / play / next / position). Names for ``readouts=``
+    (:attr:`READOUTS`): ``"position"`` (which window), ``"sum"`` (the sum written out),
+    ``"mode"`` (does flipping change the output), ``"sizes"`` (output-size formula,
+    receptive field of one unit, input span of a row), ``"torch"`` (the PyTorch call).
+    :attr:`LEVELS`: ``"window"`` (the window and the sum: pattern, size, kernel, step),
+    ``"flip"`` (adds the convolution / cross-correlation toggle), ``"parameters"``
+    (adds stride, padding, dilation, padding_mode and the size formulas), ``"all"``.
+
     Parameters
     ----------
     image
@@ -58,6 +68,9 @@ class ConvExplorer(LessonWidget):
         Initial control values (1–4, 0–3, 1–3, one of :data:`PADDING_MODES`, :data:`MODES`).
     pattern, size
         Initial pattern name (:data:`convlessons.data.PATTERNS`) and side (5–12).
+    controls, readouts
+        Names of the controls and text readouts to show (default: all; see above). Hidden
+        controls keep their values and can still be set from code.
 
     Attributes
     ----------
@@ -68,6 +81,23 @@ class ConvExplorer(LessonWidget):
     exploration : Exploration or None
         The model of the current setting.
     """
+
+    CONTROLS = {"pattern": ("pattern",), "size": ("size",), "kernel": ("kernel",),
+                "stride": ("stride",), "padding": ("padding",), "dilation": ("dilation",),
+                "padding_mode": ("padding_mode",), "mode": ("mode",),
+                "step": ("previous", "play", "next", "position")}
+    READOUTS = {"position": ("position_label",), "sum": ("sum_html",), "mode": ("mode_html",),
+                "sizes": ("formula_html",), "torch": ("torch_html",)}
+    LEVELS = {
+        "window": {"controls": ("pattern", "size", "kernel", "step"),
+                   "readouts": ("position", "sum")},
+        "flip": {"controls": ("pattern", "size", "kernel", "mode", "step"),
+                 "readouts": ("position", "sum", "mode")},
+        "parameters": {"controls": ("pattern", "size", "kernel", "stride", "padding",
+                                    "dilation", "padding_mode", "step"),
+                       "readouts": ("position", "sum", "sizes", "torch")},
+        "all": {"controls": tuple(CONTROLS), "readouts": tuple(READOUTS)},
+    }
 
     def __init__(
         self,
@@ -80,6 +110,8 @@ class ConvExplorer(LessonWidget):
         mode: str = "cross-correlation",
         pattern: str = "vertical_edge",
         size: int = 7,
+        controls: tuple[str, ...] | None = None,
+        readouts: tuple[str, ...] | None = None,
     ) -> None:
         as_choice(pattern, "pattern", PATTERNS)
         super().__init__()
@@ -103,7 +135,7 @@ class ConvExplorer(LessonWidget):
         self._watch(self.pattern, self.size, self.kernel, self.stride, self.padding,
                     self.dilation, self.padding_mode, self.mode)
         self._watch(self.position, then=self._show_step, refresh=False)
-        self._start()
+        self._start(controls, readouts)
 
     @staticmethod
     def _check_image(image: np.ndarray) -> np.ndarray:
@@ -256,8 +288,8 @@ class ConvExplorer(LessonWidget):
             vertices = np.concatenate([outer.transform(_SQUARE), inner.transform(_SQUARE[::-1])])
             self.padding_ring.set_path(Path(vertices, _RING_CODES))
             self.padding_ring.set_visible(padding > 0)
-        mode = f" ({self.padding_mode.value})" if padding else ""
-        self.input_axes.title.set_text(f"input {height}×{width} + padding {padding}{mode}")
+        padded_by = f" + padding {padding} ({self.padding_mode.value})" if padding else ""
+        self.input_axes.title.set_text(f"input {height}×{width}{padded_by}")
 
     def _draw_kernel(self, weight: np.ndarray) -> None:
         if not np.array_equal(weight, self.kernel_grid.values):

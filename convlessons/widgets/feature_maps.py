@@ -41,9 +41,20 @@ class FeatureMapViewer(LessonWidget):
         :class:`convlessons.models.SmallCNN`.
     image
         The input: ``(H, W)``, ``(C, H, W)`` or ``(1, C, H, W)``.
+    controls, readouts
+        Names of the controls and text readouts to show (default: all; see above). Hidden
+        controls keep their values and can still be set from code.
+
+    Names for ``controls=`` (:attr:`CONTROLS`): ``"layer"``, ``"channel"``; for
+    ``readouts=`` (:attr:`READOUTS`): ``"info"`` (the layer and its output shape).
     """
 
-    def __init__(self, model: nn.Module, image: object) -> None:
+    CONTROLS = {"layer": ("layer",), "channel": ("channel",)}
+    READOUTS = {"info": ("info",)}
+
+    def __init__(self, model: nn.Module, image: object,
+                 controls: tuple[str, ...] | None = None,
+                 readouts: tuple[str, ...] | None = None) -> None:
         super().__init__()
         names = listed_layers(model)  # raises TypeError unless model is a torch.nn.Module
         self.model = model
@@ -58,7 +69,7 @@ class FeatureMapViewer(LessonWidget):
                          self.info]
         self.add_class("convlessons-feature-maps")
         self._watch(self.layer, self.channel)
-        self._start()
+        self._start(controls, readouts)
 
     def set_input(self, image: object) -> None:
         """Run the model on a new image (one forward pass) and redraw.

@@ -41,10 +41,21 @@ class Im2colViewer(LessonWidget):
     window / column is highlighted; clicking the output grid or a column also selects it).
     ``output`` is the current ``H_out × W_out`` result (``None`` when impossible) and
     ``problem`` the explanation shown instead ("" when fine).
+
+    ``controls=`` names (:attr:`CONTROLS`): ``"size"``, ``"channels"``, ``"kernel_size"``,
+    ``"stride"``, ``"padding"``, ``"position"``; ``readouts=`` names (:attr:`READOUTS`):
+    ``"shapes"`` (the matrix shapes), ``"sum"`` (the highlighted product written out).
+    Default: all; hidden controls keep their values and can still be set from code.
     """
 
+    CONTROLS = {name: (name,) for name in ("size", "channels", "kernel_size", "stride",
+                                           "padding", "position")}
+    READOUTS = {"shapes": ("shapes_html",), "sum": ("sum_html",)}
+
     def __init__(self, size: int = 5, channels: int = 2, kernel_size: int = 3, stride: int = 1,
-                 padding: int = 0, seed: int = 0) -> None:
+                 padding: int = 0, seed: int = 0,
+                 controls: tuple[str, ...] | None = None,
+                 readouts: tuple[str, ...] | None = None) -> None:
         self.size = int_slider("size", size, 4, 6)
         self.channels = int_slider("channels", channels, 1, 2)
         self.kernel_size = int_slider("kernel_size", kernel_size, 2, 3)
@@ -56,16 +67,16 @@ class Im2colViewer(LessonWidget):
         self.sum_html = widgets.HTML()
         self.result: Im2colProduct | None = None
         self._build_figure()
-        controls = [self.size, self.channels, self.kernel_size, self.stride, self.padding,
+        knobs = [self.size, self.channels, self.kernel_size, self.stride, self.padding,
                     self.position]
         super().__init__([
-            widgets.HBox([widgets.VBox(controls[:3]), widgets.VBox(controls[3:])]),
+            widgets.HBox([widgets.VBox(knobs[:3]), widgets.VBox(knobs[3:])]),
             self.figure_panel.widget, self.shapes_html, self.sum_html,
         ])
         self.add_class("convlessons-im2col")
-        self._watch(*controls)
+        self._watch(*knobs)
         self.figure_panel.on_click(self._on_click)
-        self._start()
+        self._start(controls, readouts)
 
     def _build_figure(self) -> None:
         self.figure_panel = FigurePanel(figsize=(9, 5.6), css_class="convlessons-im2col-figure")

@@ -66,9 +66,25 @@ class KernelPlayground(LessonWidget):
         Side of the photo in pixels (:func:`convlessons.data.load_photo`).
     kernel
         Initial preset name.
+    controls, readouts
+        Names of the controls and text readouts to show (default: all; see above). Hidden
+        controls keep their values and can still be set from code.
+
+    Names for ``controls=`` (:attr:`CONTROLS`): ``"kernel"``, ``"color"``, ``"view"``,
+    ``"gabor"`` (orientation, wavelength, sigma); for ``readouts=`` (:attr:`READOUTS`):
+    ``"call"`` (the PyTorch call). :attr:`LEVELS`: ``"kernel"`` (the kernel and the
+    call), ``"all"``.
     """
 
-    def __init__(self, size: int = 512, kernel: str = "edge") -> None:
+    CONTROLS = {"kernel": ("kernel",), "color": ("color",), "view": ("view",),
+                "gabor": ("orientation", "wavelength", "sigma")}
+    READOUTS = {"call": ("info",)}
+    LEVELS = {"kernel": {"controls": ("kernel",), "readouts": ("call",)},
+              "all": {"controls": tuple(CONTROLS), "readouts": tuple(READOUTS)}}
+
+    def __init__(self, size: int = 512, kernel: str = "edge",
+                 controls: tuple[str, ...] | None = None,
+                 readouts: tuple[str, ...] | None = None) -> None:
         super().__init__()
         self.photos = {False: load_photo(gray=True, size=size),
                        True: load_photo(gray=False, size=size)}
@@ -90,7 +106,7 @@ class KernelPlayground(LessonWidget):
         self.add_class("convlessons-playground")
         self._watch(self.kernel, self.color, self.view, self.orientation, self.wavelength,
                     self.sigma)
-        self._start()
+        self._start(controls, readouts)
 
     def _build_figure(self) -> None:
         self.figure_panel = FigurePanel(figsize=(9.0, 3.3),

@@ -60,10 +60,20 @@ class PoolingExplorer(LessonWidget):
 
     Controls (public): ``mode`` (toggle), ``kernel_size``, ``stride`` (sliders) and
     ``position`` (which output cell is explained, row by row). Text: ``text``.
+
+    ``controls=`` names (:attr:`CONTROLS`): ``"mode"``, ``"kernel_size"``, ``"stride"``,
+    ``"position"``; ``readouts=`` names (:attr:`READOUTS`): ``"text"`` (the cell's value
+    written out and the size formula). Default: all; hidden controls keep their values
+    and can still be set from code.
     """
 
+    CONTROLS = {name: (name,) for name in ("mode", "kernel_size", "stride", "position")}
+    READOUTS = {"text": ("text",)}
+
     def __init__(self, size: int = 8, kernel_size: int = 2, stride: int = 2,
-                 mode: str = "max", seed: int = 0) -> None:
+                 mode: str = "max", seed: int = 0,
+                 controls: tuple[str, ...] | None = None,
+                 readouts: tuple[str, ...] | None = None) -> None:
         size = as_int(size, "size", minimum=4, maximum=min(12, MAX_SIZE))
         self.input = example_input(size, seed)
         self.result: Pooling | None = None
@@ -83,7 +93,7 @@ class PoolingExplorer(LessonWidget):
         self.add_class("convlessons-pooling")
         self._watch(self.mode, self.kernel_size, self.stride)
         self._watch(self.position, then=self._show_cell, refresh=False)
-        self._start()
+        self._start(controls, readouts)
 
     def _build_figure(self) -> None:
         self.figure_panel = FigurePanel((7.0, 3.4), css_class="convlessons-pooling-figure")

@@ -39,16 +39,22 @@ INPUT_SIZES = (8, 64)
 """Range of the ``input_size`` slider; 64 keeps one autograd pass at a few milliseconds."""
 
 
+_COLUMN_WIDTH = "7em"
+"""Width of a table column: the header's labels and the row controls share it."""
+
+_LABEL_WIDTH = "4.5em"
+
+
 class _LayerRow:
     """One row of the layer table: ``kind``, ``kernel_size``, ``stride``, ``dilation``."""
 
     def __init__(self, number: int) -> None:
-        small = widgets.Layout(width="5.5em")
+        small = widgets.Layout(width=_COLUMN_WIDTH)
         self.kind = widgets.Dropdown(options=KINDS, value="conv", layout=small)
         self.kernel_size = widgets.BoundedIntText(value=3, min=1, max=9, layout=small)
         self.stride = widgets.BoundedIntText(value=1, min=1, max=4, layout=small)
         self.dilation = widgets.BoundedIntText(value=1, min=1, max=8, layout=small)
-        label = widgets.Label(f"layer {number}", layout=widgets.Layout(width="4.5em"))
+        label = widgets.Label(f"layer {number}", layout=widgets.Layout(width=_LABEL_WIDTH))
         self.box = widgets.HBox([label, self.kind, self.kernel_size, self.stride, self.dilation])
 
     @property
@@ -74,18 +80,44 @@ class ReceptiveFieldExplorer(LessonWidget):
     centre unit is inspected), ``input_size`` and ``weights`` (of the ERF). ``info``
     lists the output size, receptive field and jump after every layer.
 
+    ``erf_html`` says what the ``weights`` toggle changes: the effective field's width
+    (2σ of the Gaussian fit, against the theoretical field) and how well the fit matches.
+
     ``output`` is the effective receptive field (see :func:`effective_receptive_field`)
     of the inspected unit, ``None`` when the stack is impossible; ``problem`` says why.
+
+    Parameters
+    ----------
+    preset
+        A name of :data:`PRESETS`.
+    input_size
+        Side of the input (8–64).
+    controls, readouts
+        Names of the controls and text readouts to show (default: all). ``controls=``
+        names (:attr:`CONTROLS`): ``"preset"``, ``"layers"`` (the table and its buttons),
+        ``"layer"``, ``"input_size"``, ``"weights"``; ``readouts=`` names
+        (:attr:`READOUTS`): ``"stack"`` (size, field and jump per layer), ``"erf"`` (the
+        effective field's width and fit). Hidden controls keep their values and can still
+        be set from code. :attr:`LEVELS`: ``"theory"`` (preset, table, layer; the stack
+        table), ``"all"``.
     """
 
-    def __init__(self, preset: str = "VGG block", input_size: int = 32) -> None:
+    CONTROLS = {"preset": ("preset",), "layers": ("table",), "layer": ("layer",),
+                "input_size": ("input_size",), "weights": ("weights",)}
+    READOUTS = {"stack": ("info",), "erf": ("erf_html",)}
+    LEVELS = {"theory": {"controls": ("preset", "layers", "layer"), "readouts": ("stack",)},
+              "all": {"controls": tuple(CONTROLS), "readouts": tuple(READOUTS)}}
+
+    def __init__(self, preset: str = "VGG block", input_size: int = 32,
+                 controls: tuple[str, ...] | None = None,
+                 readouts: tuple[str, ...] | None = None) -> None:
         super().__init__()
         self.preset = choice(widgets.Dropdown, "preset", preset, list(PRESETS))
         self.rows = [_LayerRow(number) for number in range(1, MAX_LAYERS + 1)]
-        header = widgets.HTML(
-            "<span style='display:inline-block;width:4.5em'></span>"
-            + "".join(f"<span style='display:inline-block;width:5.9em'><b>{name}</b></span>"
-                      for name in ("kind", "kernel_size", "stride", "dilation"))
+        header = widgets.HBox(
+            [widgets.Label("", layout=widgets.Layout(width=_LABEL_WIDTH))]
+            + [widgets.HTML(f"<b>{name}</b>", layout=widgets.Layout(width=_COLUMN_WIDTH))
+               for name in ("kind", "kernel_size", "stride", "dilation")]
         )
         self.add_layer = widgets.Button(description="+ layer", layout=widgets.Layout(width="7em"))
         self.remove_layer = widgets.Button(description="− layer",
@@ -95,13 +127,15 @@ class ReceptiveFieldExplorer(LessonWidget):
         self.weights = widgets.ToggleButtons(options=WEIGHTS, value="uniform",
                                              description="weights")
         self.info = widgets.HTML()
+        self.erf_html = widgets.HTML().add_class("convlessons-erf")
         self._build_figure()
         self.n_layers = 0
         self._load_preset()
-        table = widgets.VBox([header, *(row.box for row in self.rows),
-                              widgets.HBox([self.add_layer, self.remove_layer])])
+        self.table = widgets.VBox([header, *(row.box for row in self.rows),
+                                   widgets.HBox([self.add_layer, self.remove_layer])])
         settings = widgets.VBox([self.preset, self.layer, self.input_size, self.weights])
-        self.children = [widgets.HBox([settings, table]), self.figure_panel.widget, self.info]
+        self.children = [widgets.HBox([settings, self.table]), self.figure_panel.widget,
+                         self.erf_html, self.info]
         self.add_class("convlessons-receptive-field")
 
         self._watch(self.preset, then=self._load_preset)
@@ -112,7 +146,7 @@ class ReceptiveFieldExplorer(LessonWidget):
             lambda _button: self._run(lambda: self._set_layer_count(self.n_layers + 1)))
         self.remove_layer.on_click(
             lambda _button: self._run(lambda: self._set_layer_count(self.n_layers - 1)))
-        self._start()
+        self._start(controls, readouts)
 
     # -- controls ---------------------------------------------------------------------------
 
@@ -232,6 +266,13 @@ class ReceptiveFieldExplorer(LessonWidget):
         self.profile_title.set_text(
             f"RF {region.width} px, ERF 2σ = {2 * sigma:.1f} px, max |ERF − fit| = {misfit:.2f}"
         )
+        self.erf_html.value = (
+            f"<b>Effective field with {self.weights.value} weights</b>: width 2σ = "
+            f"{2 * sigma:.1f} px of the {region.width} px theoretical field "
+            f"({2 * sigma / region.width:.0%}); the Gaussian fit is off by at most "
+            f"{misfit:.2f} (the ERF's maximum is 1). Switch <code>weights</code> to see both "
+            "numbers change."
+        )
         for artist in self._result_artists:
             artist.set_visible(True)
         self.problem_text.set_visible(False)
@@ -241,5 +282,6 @@ class ReceptiveFieldExplorer(LessonWidget):
         for artist in self._result_artists:
             artist.set_visible(False)
         self.profile_title.set_text("")
+        self.erf_html.value = ""
         self.problem_text.set_text(textwrap.fill(message, 100))
         self.problem_text.set_visible(True)

@@ -49,11 +49,29 @@ class TransposedConvExplorer(LessonWidget):
     input pixel's scatter is shown; the running sum includes scatters 0…position).
     ``output`` is the transposed convolution (``None`` when the settings are impossible);
     ``problem`` the explanation shown instead ("" when fine).
+
+    ``controls=`` names (:attr:`CONTROLS`): ``"input_size"``, ``"kernel_size"``,
+    ``"stride"``, ``"padding"``, ``"output_padding"``, ``"values"``, ``"view"``,
+    ``"position"``; ``readouts=`` names (:attr:`READOUTS`): ``"sizes"`` (output size and
+    the PyTorch call), ``"step"`` (the current scatter or the zero-insertion recipe),
+    ``"overlap"`` (what the overlap counts say). Default: all; hidden controls keep their
+    values and can still be set from code. :attr:`LEVELS`: ``"scatter"`` (input and kernel
+    size, stride, position; no padding, no view toggle), ``"all"``.
     """
+
+    CONTROLS = {name: (name,) for name in ("input_size", "kernel_size", "stride", "padding",
+                                           "output_padding", "values", "view", "position")}
+    READOUTS = {"sizes": ("size_html",), "step": ("step_html",),
+                "overlap": ("checkerboard_html",)}
+    LEVELS = {"scatter": {"controls": ("input_size", "kernel_size", "stride", "position"),
+                          "readouts": ("sizes", "step")},
+              "all": {"controls": tuple(CONTROLS), "readouts": tuple(READOUTS)}}
 
     def __init__(self, input_size: int = 3, kernel_size: int = 3, stride: int = 2,
                  padding: int = 0, output_padding: int = 0, values: str = "random",
-                 view: str = "scatter", seed: int = 0) -> None:
+                 view: str = "scatter", seed: int = 0,
+                 controls: tuple[str, ...] | None = None,
+                 readouts: tuple[str, ...] | None = None) -> None:
         self.input_size = int_slider("input_size", input_size, 2, 4)
         self.kernel_size = int_slider("kernel_size", kernel_size, 2, 4)
         self.stride = int_slider("stride", stride, 1, 3)
@@ -68,16 +86,16 @@ class TransposedConvExplorer(LessonWidget):
         self.checkerboard_html = widgets.HTML()
         self.result: TransposedConv | None = None
         self._build_figure()
-        controls = [self.input_size, self.kernel_size, self.stride, self.padding,
+        knobs = [self.input_size, self.kernel_size, self.stride, self.padding,
                     self.output_padding, self.position, self.values, self.view]
         super().__init__([
-            widgets.HBox([widgets.VBox(controls[:3]), widgets.VBox(controls[3:6])]),
-            widgets.HBox(controls[6:]), self.figure_panel.widget, self.size_html,
+            widgets.HBox([widgets.VBox(knobs[:3]), widgets.VBox(knobs[3:6])]),
+            widgets.HBox(knobs[6:]), self.figure_panel.widget, self.size_html,
             self.step_html, self.checkerboard_html,
         ])
         self.add_class("convlessons-transposed")
-        self._watch(*controls)
-        self._start()
+        self._watch(*knobs)
+        self._start(controls, readouts)
 
     def _build_figure(self) -> None:
         self.figure_panel = FigurePanel(figsize=(7.5, 5.6),
