@@ -11,7 +11,13 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from convlessons.kernels import KERNEL_DESCRIPTIONS, KERNELS, gabor_for, gabor_kernel
+from convlessons.kernels import (
+    GABOR_MAX_SIZE,
+    KERNEL_DESCRIPTIONS,
+    KERNELS,
+    gabor_for,
+    gabor_kernel,
+)
 
 REQUIRED = {
     "identity", "box_blur", "gaussian_blur", "sharpen", "edge", "sobel_x", "sobel_y",
@@ -56,7 +62,6 @@ def test_exact_values():
     np.testing.assert_array_equal(KERNELS["sobel_x"], sobel_x)
     np.testing.assert_array_equal(KERNELS["sobel_y"], [[-1, -2, -1], [0, 0, 0], [1, 2, 1]])
     np.testing.assert_array_equal(KERNELS["prewitt_y"], KERNELS["prewitt_x"].T)
-    # the seed lesson's "edge_detection_kernel" is prewitt_y
     np.testing.assert_array_equal(KERNELS["prewitt_y"], [[-1, -1, -1], [0, 0, 0], [1, 1, 1]])
     np.testing.assert_array_equal(KERNELS["laplacian"], [[0, 1, 0], [1, -4, 1], [0, 1, 0]])
     np.testing.assert_array_equal(KERNELS["gaussian_blur"] * 16, [[1, 2, 1], [2, 4, 2], [1, 2, 1]])
@@ -156,13 +161,13 @@ def test_gabor_normalize_divides_by_the_l1_norm(ksize, sigma, theta, lambd, gamm
     np.testing.assert_allclose(normalized, raw / np.abs(raw).sum(), rtol=1e-15)
 
 
-def test_seed_normalisation_by_the_sum_explodes():
-    """The seed's ``kernel / kernel.sum()`` on an odd-phase Gabor kernel (sum ~ 0)."""
+def test_normalisation_by_the_sum_explodes():
+    """``kernel / kernel.sum()``, a normalisation often found, on an odd Gabor kernel (sum ~ 0)."""
     raw = gabor_kernel(31, 4.0, 0.0, 10.0, psi=math.pi / 2)
     assert abs(raw.sum()) < 1e-12 < np.abs(raw).max()
     with np.errstate(divide="ignore", invalid="ignore"):
-        seed = raw / raw.sum()
-    assert not np.isfinite(seed).all() or np.abs(seed).max() > 1e10
+        by_sum = raw / raw.sum()
+    assert not np.isfinite(by_sum).all() or np.abs(by_sum).max() > 1e10
     safe = gabor_kernel(31, 4.0, 0.0, 10.0, psi=math.pi / 2, normalize=True)
     assert np.abs(safe).max() <= 1.0
     assert math.isclose(np.abs(safe).sum(), 1.0)
@@ -175,7 +180,7 @@ def test_seed_normalisation_by_the_sum_explodes():
         ({"ksize": (3, 0)}, ValueError, "ksize"),
         ({"ksize": 3.0}, TypeError, "ksize"),
         ({"ksize": (3, 3, 3)}, TypeError, "ksize"),
-        ({"sigma": 0.0}, ValueError, r"sigma must be a finite real number > 0"),
+        ({"sigma": 0.0}, ValueError, r"sigma must be a finite real number >= 1e-150"),
         ({"sigma": -1}, ValueError, "sigma"),
         ({"sigma": math.nan}, ValueError, "sigma"),
         ({"sigma": "2"}, TypeError, "sigma"),
@@ -209,3 +214,80 @@ def test_gabor_for_is_the_bank_kernel_covering_three_sigma():
 def test_gabor_for_errors_name_the_parameter(call, error, name):
     with pytest.raises(error, match=name):
         call()
+
+
+# --- the layout the formula is written in; bounds; read-only presets ------------------------
+
+
+@settings(max_examples=40)
+@given(st.integers(0, 7), st.integers(0, 7), sigmas, angles, wavelengths, gammas, angles)
+def test_gabor_is_the_documented_formula_with_rows_growing_downwards(
+        xmax, ymax, sigma, theta, lambd, gamma, psi):
+    """kernel[ymax + v, xmax + u] = exp(-(u'² + γ² v'²) / 2σ²) cos(2π u'/λ - ψ), v downwards."""
+    kernel = gabor_kernel((2 * xmax + 1, 2 * ymax + 1), sigma, theta, lambd, gamma, psi)
+    for v in range(-ymax, ymax + 1):
+        for u in range(-xmax, xmax + 1):
+            ur = u * math.cos(theta) + v * math.sin(theta)
+            vr = -u * math.sin(theta) + v * math.cos(theta)
+            value = (math.exp(-(ur**2 + gamma**2 * vr**2) / (2 * sigma**2))
+                     * math.cos(2 * math.pi * ur / lambd - psi))
+            assert math.isclose(kernel[ymax + v, xmax + u], value, rel_tol=1e-9, abs_tol=1e-12)
+
+
+def test_odd_gabor_is_positive_where_its_wave_vector_points():
+    right = gabor_kernel(3, 1.0, 0.0, 6.0, psi=math.pi / 2)        # θ = 0: towards the right
+    down = gabor_kernel(3, 1.0, math.pi / 2, 6.0, psi=math.pi / 2)  # θ = 90°: rows downwards
+    assert (right[:, 2] > 0).all() and (right[:, 0] < 0).all()  # like sobel_x
+    np.testing.assert_allclose(right[:, 1], 0, atol=1e-15)
+    np.testing.assert_allclose(down, right.T, atol=1e-15)  # like sobel_y
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [({"sigma": 10**400}, ValueError, "sigma"),        # too large for a float
+     ({"sigma": 1e-300}, ValueError, "sigma"),         # σ² underflows to 0: NaN in the centre
+     ({"lambd": 1e-300}, ValueError, "lambd"),         # 2π u'/λ overflows: cos(inf) is NaN
+     ({"gamma": 1e200}, ValueError, "gamma"),          # γ² overflows: inf · 0 in the centre
+     ({"ksize": GABOR_MAX_SIZE + 1}, ValueError, f"ksize must be at most {GABOR_MAX_SIZE}"),
+     ({"ksize": (3, 10**9)}, ValueError, "ksize"),
+     ({"normalize": "yes"}, TypeError, "normalize must be True or False"),
+     ({"normalize": 1}, TypeError, "normalize")],
+)
+def test_gabor_refuses_extremes_before_building(kwargs, error, message):
+    args = {"ksize": 7, "sigma": 2.0, "theta": 0.0, "lambd": 4.0} | kwargs
+    with pytest.raises(error, match=message):
+        gabor_kernel(**args)
+
+
+@settings(max_examples=30)
+@given(st.sampled_from([1, 3, GABOR_MAX_SIZE]), st.floats(1e-150, 1e150), angles,
+       st.floats(1e-150, 1e300), st.floats(1e-300, 1e150), st.floats(-1e300, 1e300),
+       st.booleans())
+def test_gabor_values_are_finite_over_the_accepted_ranges(ksize, sigma, theta, lambd, gamma,
+                                                          psi, normalize):
+    kernel = gabor_kernel((ksize, 3), sigma, theta, lambd, gamma, psi, normalize=normalize)
+    assert np.isfinite(kernel).all()
+
+
+@pytest.mark.parametrize(("args", "name"),
+                         [((math.nan, 8, 3), "orientation"),
+                          ((0, 8, 10**400), "sigma"),
+                          ((0, 8, 1e-300), "sigma"),
+                          ((0, 8, 200), "sigma")])  # 2⌈3σ⌉ + 1 beyond GABOR_MAX_SIZE
+def test_gabor_for_names_orientation_and_sigma(args, name):
+    with pytest.raises(ValueError, match=f"{name} must be"):
+        gabor_for(*args)
+
+
+def test_presets_cannot_be_replaced_or_changed():
+    with pytest.raises(TypeError):
+        KERNELS["sobel_x"] = np.zeros((3, 3))  # type: ignore[index]
+    with pytest.raises(TypeError):
+        del KERNELS["sobel_x"]  # type: ignore[attr-defined]
+    with pytest.raises(TypeError):
+        KERNEL_DESCRIPTIONS["edge"] = "changed"  # type: ignore[index]
+    with pytest.raises(ValueError, match="read-only"):
+        KERNELS["sobel_x"][0, 0] = 5.0
+    edited = KERNELS["sobel_x"].copy()
+    edited[0, 0] = 5.0  # a copy is the learner's own
+    assert KERNELS["sobel_x"][0, 0] == -1
