@@ -496,7 +496,8 @@ def _transposed_shape_hint(shape: tuple[int, ...], case: TransposedCase,
     if spatial == ordinary:
         return (f"{start}: that is the size of an ordinary convolution, which shrinks the "
                 "map. A transposed convolution scatters and makes it larger.")
-    return f"{start}: H_out = (H − 1)·stride − 2·padding + k, W_out likewise."
+    return (f"{start}: check how far the copy of the last input pixel reaches in your full "
+            "output, and that padding crops it on each side.")
 
 
 def _transposed_value_hint(out: np.ndarray, x: np.ndarray, weight: np.ndarray,
