@@ -1,9 +1,11 @@
-"""Checkers for ``09_feature_detection``: a 45° edge kernel and the Gabor bank's winner.
+"""Checkers for ``09_feature_detection``: a diagonal edge kernel, a Gabor kernel, the bank.
 
 - :func:`edge_image` / :func:`edge_responses` -- the four test edges (0°, 45°, 90°, 135°)
   and the peak response of a kernel to each.
 - :func:`check_diagonal_edge_kernel` -- the learner's 3×3 kernel must respond most to the
-  45° edge and sum to 0.
+  45° (or, as the notebook asks, the 135°) edge and sum to 0.
+- :func:`check_my_gabor_kernel` -- the learner's ``my_gabor_kernel`` must equal
+  :func:`convlessons.kernels.gabor_kernel` on fresh random parameters.
 - :func:`stripes` / :func:`mystery_stripes` / :func:`gabor_bank_energy` -- striped images
   and the energy of each filter of a Gabor orientation bank on them.
 - :func:`check_gabor_orientation` -- which orientation of the bank responds most.
@@ -16,21 +18,25 @@ vector in (x = column, y = row) coordinates, with rows growing downwards.
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from collections.abc import Callable
 
 import numpy as np
 
-from convlessons._validation import as_array, as_int, as_real
+from convlessons._validation import as_array, as_choice, as_int, as_real
 from convlessons.exercises import Verdict, checker, correct, wrong
-from convlessons.exercises._answers import real_array, real_number
+from convlessons.exercises._answers import learner_array, real_array, real_number
 from convlessons.kernels import gabor_kernel
 from convlessons.reference import conv2d, correlate2d
 
 __all__ = [
     "EDGE_ANGLES",
+    "GABOR_CASES",
     "GABOR_ORIENTATIONS",
     "check_diagonal_edge_kernel",
     "check_gabor_orientation",
+    "check_my_gabor_kernel",
     "edge_image",
     "edge_responses",
     "gabor_bank_energy",
@@ -48,10 +54,10 @@ EDGE_SIZE = 15
 """Side of the test edge images (the valid output of a 3×3 kernel is 13×13)."""
 
 _MARGIN = 1.05
-"""The 45° response must beat every other edge by 5 % to count as "responds most"."""
+"""The target edge's response must beat every other edge by 5 % to count as "responds most"."""
 
 
-# -------------------------------------------------------------------- exercise 1: 45° edges
+# -------------------------------------------------------------------- exercise 1: diagonal edges
 
 
 def edge_image(angle: float, size: int = EDGE_SIZE) -> np.ndarray:
@@ -99,19 +105,48 @@ def _describe(responses: dict[int, float]) -> str:
     return ", ".join(f"{angle}°: {value:.3g}" for angle, value in responses.items())
 
 
-@checker
-def check_diagonal_edge_kernel(answer: object) -> Verdict:
-    """Check a 3×3 kernel that detects 45° edges (boundary ``/``, see :func:`edge_image`).
+@dataclasses.dataclass(frozen=True)
+class _Diagonal:
+    """How the hints name one diagonal edge (see :func:`edge_image`)."""
 
-    Correct when the kernel sums to 0 (up to ``1e-9`` times its L1 norm: a flat region
-    gives 0) and its peak response (:func:`edge_responses`) to the 45° edge is at least 5 %
-    above its response to each of the 0°, 90° and 135° edges. Hints, in this order: not a
-    3×3 array, all zeros, a non-zero sum (it responds to brightness), the mirrored kernel
-    (135° wins), equal responses to every edge, a horizontal or vertical edge detector (0° or
-    90° wins), equal responses to 45° and 135° (a kernel symmetric under a left-right flip,
-    like the Laplacian), and a tie with 0° or 90°. Values so large that the sums overflow
-    are refused.
+    name: str     # "45° (/)"
+    line: str     # "/"
+    runs: str     # where the boundary runs, in rows and columns
+    sides: str    # the weights' signs across it
+    corners: str  # the corners on the gradient's axis
+
+
+_DIAGONALS = {
+    45: _Diagonal("45° (/)", "/", "from the bottom-left (high row, low column) to the top-right",
+                  "negative above-left, positive below-right", "top-left and bottom-right"),
+    135: _Diagonal("135° (\\)", "\\", "from the top-left (low row, low column) to the "
+                   "bottom-right", "negative below-left, positive above-right",
+                   "top-right and bottom-left"),
+}
+
+
+@checker
+def check_diagonal_edge_kernel(answer: object, angle: int = 45) -> Verdict:
+    """Check a 3×3 kernel that detects diagonal edges: ``angle`` 45 (``/``) or 135 (``\\``).
+
+    The edges are those of :func:`edge_image`. Correct when the kernel sums to 0 (up to
+    ``1e-9`` times its L1 norm: a flat region gives 0) and its peak response
+    (:func:`edge_responses`) to the ``angle`` edge is at least 5 % above its response to each
+    of the three other edges. Hints, in this order: not a 3×3 array, values so large that the
+    sums or responses overflow (never a pass), all zeros, a non-zero sum (it responds to
+    brightness), the mirrored kernel (the other diagonal wins), equal responses to every
+    edge, a horizontal or vertical edge detector (0° or 90° wins), equal responses to both
+    diagonals (a kernel symmetric under a left-right flip, like the Laplacian), and a tie
+    with 0° or 90°.
+
+    Raises
+    ------
+    ValueError
+        If ``angle`` is not 45 or 135 (a bug in the notebook, raised even before an answer).
     """
+    target = as_choice(angle, "angle", tuple(_DIAGONALS))
+    mirror = 180 - target
+    wanted, other = _DIAGONALS[target], _DIAGONALS[mirror]
     yield
     kernel = real_array(answer, "a 3×3 kernel (a 2-D array)", ndim=2)
     if kernel.shape != (3, 3):
@@ -124,42 +159,224 @@ def check_diagonal_edge_kernel(answer: object) -> Verdict:
                      "use moderate weights such as −1, 0 and 1.")
     if l1 == 0:
         return wrong("Your kernel is all zeros: it responds to nothing. Put negative weights "
-                     "on one side of the / diagonal and positive weights on the other.")
+                     f"on one side of the {wanted.line} diagonal and positive weights on the "
+                     "other.")
     total = float(kernel.sum())
     if abs(total) > 1e-9 * l1:
         return wrong(f"Your kernel sums to {total:g}, so on a flat region of brightness b it "
                      f"outputs {total:g}·b: it responds to brightness, not only to edges. "
                      "Make the weights sum to 0.")
     seen = f"Peak responses: {_describe(responses)}."
-    r45 = responses[45]
-    others = {angle: value for angle, value in responses.items() if angle != 45}
-    if r45 >= _MARGIN * max(others.values()):
-        return correct(f"{seen} The 45° edge wins and flat regions give 0.")
+    r_target = responses[target]
+    others = {edge: value for edge, value in responses.items() if edge != target}
+    if r_target >= _MARGIN * max(others.values()):
+        return correct(f"{seen} The {wanted.name} edge wins and flat regions give 0.")
     best = max(responses, key=responses.__getitem__)
-    if best == 135 and responses[135] >= _MARGIN * r45:
-        return wrong(f"{seen} Your kernel detects 135° (\\) edges: it is the mirror image of "
-                     "a 45° detector. Rows grow downwards, so a / edge runs from the bottom-"
-                     "left (high row, low column) to the top-right: flip it left-right.")
+    if best == mirror and responses[mirror] >= _MARGIN * r_target:
+        return wrong(f"{seen} Your kernel detects {other.name} edges: it is the mirror image "
+                     f"of a {target}° detector. Rows grow downwards, so a {wanted.line} edge "
+                     f"runs {wanted.runs}: flip it left-right.")
     if max(responses.values()) <= _MARGIN * min(responses.values()):
         return wrong(f"{seen} It responds about equally to every edge: it has no preferred "
-                     "direction. Make it antisymmetric "
-                     "across the / diagonal: negative above-left, positive below-right.")
-    if best in (0, 90) and responses[best] >= _MARGIN * r45:
+                     f"direction. Make it antisymmetric across the {wanted.line} diagonal: "
+                     f"{wanted.sides}.")
+    if best in (0, 90) and responses[best] >= _MARGIN * r_target:
         kind = "horizontal (0°)" if best == 0 else "vertical (90°)"
         return wrong(f"{seen} That is a {kind} edge detector, like Sobel "
                      f"{'y' if best == 0 else 'x'}. Turn the gradient by 45°: the weights "
-                     "should change from the top-left corner to the bottom-right one.")
-    if max(r45, responses[135]) <= _MARGIN * min(r45, responses[135]):
-        return wrong(f"{seen} It responds as strongly to 135° as to 45°: it is symmetric "
-                     "under a left-right flip (like the Laplacian), so it cannot tell the two "
-                     "diagonals apart. Put the negative weights above-left of the / diagonal, "
-                     "positive below-right.")
+                     f"should change from one of the {wanted.corners} corners to the other.")
+    if max(r_target, responses[mirror]) <= _MARGIN * min(r_target, responses[mirror]):
+        return wrong(f"{seen} It responds as strongly to {mirror}° as to {target}°: it is "
+                     "symmetric under a left-right flip (like the Laplacian), so it cannot "
+                     f"tell the two diagonals apart. Put the weights {wanted.sides} of the "
+                     f"{wanted.line} diagonal.")
     rival = max(others, key=others.__getitem__)
-    return wrong(f"{seen} The 45° edge ties with the {rival}° edge. Weight the corners: the "
-                 "top-left and bottom-right entries tell a / edge from the others best.")
+    return wrong(f"{seen} The {target}° edge ties with the {rival}° edge. Weight the corners: "
+                 f"the {wanted.corners} entries tell a {wanted.line} edge from the others "
+                 "best.")
 
 
-# -------------------------------------------------------------------- exercise 2: Gabor bank
+# -------------------------------------------------------------------- exercise 2: a Gabor kernel
+
+GABOR_CASES = 5
+"""Cases :func:`check_my_gabor_kernel` draws on every call."""
+
+_GABOR_TOLERANCE = 1e-6
+"""Largest difference allowed per entry (the entries lie in [-1, 1]; float32 arithmetic passes)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class _GaborCase:
+    """The arguments of one call ``fn(ksize, sigma, theta, lambd, gamma=..., psi=...)``."""
+
+    ksize: int
+    sigma: float
+    theta: float
+    lambd: float
+    gamma: float
+    psi: float
+
+    def kernel(self, **changes: float) -> np.ndarray:
+        """:func:`gabor_kernel` of these parameters, some of them replaced."""
+        p = dataclasses.replace(self, **changes)
+        return gabor_kernel(p.ksize, p.sigma, p.theta, p.lambd, p.gamma, p.psi)
+
+    def describe(self) -> str:
+        return (f"ksize={self.ksize}, sigma={self.sigma:.4g}, theta={self.theta:.4g}, "
+                f"lambd={self.lambd:.4g}, gamma={self.gamma:.4g}, psi={self.psi:.4g}")
+
+
+_GaborSlip = Callable[[_GaborCase, np.ndarray], np.ndarray]
+
+_GABOR_SLIPS: tuple[tuple[_GaborSlip, str], ...] = (
+    (lambda case, right: right / right.sum(),
+     "Your kernel is divided by its sum, the normalisation of a blur. The exercise asks for "
+     "the raw kernel, and a Gabor kernel has positive and negative lobes: its sum can be "
+     "close to 0, and dividing by it blows the values up."),
+    (lambda case, right: right / np.abs(right).sum(),
+     "Your kernel is divided by the sum of its absolute values. That is a safe "
+     "normalisation, but the exercise asks for the raw kernel (no normalisation)."),
+    (lambda case, right: case.kernel(gamma=1.0),
+     "Your envelope is round: γ is ignored. γ sets the aspect ratio of the window, so it "
+     "belongs in the Gaussian's exponent."),
+    (lambda case, right: case.kernel(gamma=1 / case.gamma),
+     "Your envelope is stretched the wrong way: you divide by γ² where the formula "
+     "multiplies by it."),
+    (lambda case, right: right[::-1, :],
+     "Your kernel is the right one flipped upside down: your y axis points up. In an array "
+     "the row index grows downwards, so the row below the centre is v = +1."),
+    (lambda case, right: right[:, ::-1],
+     "Your kernel is the right one flipped left-right: your u grows to the left. The column "
+     "right of the centre is u = +1."),
+    (lambda case, right: right[::-1, ::-1],
+     "Your kernel is the right one turned by 180°, which is also what the phase with the "
+     "wrong sign gives: OpenCV's source writes +ψ because it stores the value for (x, y) at "
+     "[ymax − y, xmax − x]. Write the formula for the layout you store it in."),
+    (lambda case, right: right.T,
+     "Rows and columns are swapped: u counts columns (the second index), v rows (the first)."),
+    (lambda case, right: case.kernel(theta=math.radians(case.theta)),
+     "theta is already in radians (the checker passes radians, like OpenCV): do not convert "
+     "it."),
+    (lambda case, right: case.kernel(lambd=2 * math.pi * case.lambd),
+     "Your stripes are 2π times too far apart: a cosine of u'/λ repeats every 2πλ pixels, "
+     "and λ should be the period in pixels."),
+    (lambda case, right: case.kernel(sigma=case.sigma / math.sqrt(2)),
+     "Your envelope is √2 times too narrow: check the denominator of the Gaussian's "
+     "exponent."),
+    (lambda case, right: case.kernel(sigma=math.sqrt(case.sigma)),
+     "Your envelope has the wrong width: the Gaussian's exponent divides by σ squared."),
+    (lambda case, right: case.kernel(psi=case.psi + math.pi / 2),
+     "Your kernel has a sine where the formula has a cosine (a phase off by π/2)."),
+)
+"""The learner's likely slips: what each makes of the right kernel, and its hint."""
+
+
+def _gabor_close(kernel: np.ndarray, expected: np.ndarray) -> bool:
+    return kernel.shape == expected.shape and np.allclose(kernel, expected, rtol=0,
+                                                          atol=_GABOR_TOLERANCE)
+
+
+def _odd_size(rng: np.random.Generator, low: int, high: int) -> int:
+    return 2 * int(rng.integers(low // 2, high // 2 + 1)) + 1
+
+
+def _generic_gabor_case(rng: np.random.Generator) -> _GaborCase:
+    """A case on which the right kernel and every slip of :data:`_GABOR_SLIPS` differ by at
+    least 1e-3 somewhere (θ off the axes and diagonals, γ well away from 1, ψ from 0 and
+    π/2), drawn again in the rare case they do not."""
+    for _attempt in range(100):
+        case = _GaborCase(
+            ksize=_odd_size(rng, 11, 21), sigma=float(rng.uniform(2, 4)),
+            theta=math.radians(float(rng.uniform(15, 35) + rng.choice([0, 40, 90, 130]))),
+            lambd=float(rng.uniform(4, 10)), gamma=float(rng.uniform(0.3, 0.7)),
+            psi=float(rng.uniform(0.3, 1.2) * rng.choice([-1, 1])))
+        right = case.kernel()
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            kernels = [right, *(slip(case, right) for slip, _hint in _GABOR_SLIPS)]
+        if all(np.isfinite(k).all() for k in kernels) and all(
+                np.abs(a - b).max() > 1e-3 for i, a in enumerate(kernels) for b in kernels[:i]):
+            return case
+    return case
+
+
+def _gabor_cases(rng: np.random.Generator) -> list[_GaborCase]:
+    """:data:`GABOR_CASES` fresh cases, odd sizes 5–21: a generic one first (every slip
+    shows there), then the even filter (ψ = 0, γ above 1), the odd one (ψ = π/2, θ anywhere
+    in (−π, 2π)), θ = 90° (horizontal stripes), and a window wider than the kernel."""
+    def uniform(low: float, high: float) -> float:
+        return float(rng.uniform(low, high))
+
+    return [
+        _generic_gabor_case(rng),
+        _GaborCase(_odd_size(rng, 7, 15), uniform(1.5, 3), uniform(0, math.pi), uniform(3, 8),
+                   uniform(1.2, 2), 0.0),
+        _GaborCase(_odd_size(rng, 7, 15), uniform(1.5, 3), uniform(-math.pi, 2 * math.pi),
+                   uniform(3, 8), uniform(0.3, 1), math.pi / 2),
+        _GaborCase(_odd_size(rng, 9, 15), uniform(2, 3), math.pi / 2, uniform(4, 8),
+                   uniform(0.3, 0.8), uniform(-math.pi, math.pi)),
+        _GaborCase(_odd_size(rng, 5, 7), uniform(3, 5), uniform(0, math.pi), uniform(3, 6),
+                   uniform(0.3, 0.8), uniform(-math.pi, math.pi)),
+    ]
+
+
+def _gabor_hint(kernel: np.ndarray, case: _GaborCase, right: np.ndarray) -> str:
+    """The hint for a kernel of the right shape and wrong values."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for slip, hint in _GABOR_SLIPS:
+            if _gabor_close(kernel, slip(case, right)):
+                return hint
+    scale = float(np.vdot(kernel, right) / np.vdot(right, right))
+    if _gabor_close(kernel, scale * right):
+        return (f"Your kernel is {scale:.4g} times the right one: the raw kernel has no "
+                "factor in front and no normalisation.")
+    centre = kernel[case.ksize // 2, case.ksize // 2]
+    if not math.isclose(centre, math.cos(case.psi), abs_tol=_GABOR_TOLERANCE):
+        return (f"Start at the centre (u = v = 0), where the envelope is 1: your entry is "
+                f"{centre:.4g}, the formula gives {math.cos(case.psi):.4g}.")
+    row, col = np.unravel_index(int(np.argmax(np.abs(kernel - right))), right.shape)
+    u, v = int(col) - case.ksize // 2, int(row) - case.ksize // 2
+    return (f"Your centre is right; the largest difference is at row {row}, column {col} "
+            f"(u = {u}, v = {v}): {kernel[row, col]:.4g} instead of {right[row, col]:.4g}. "
+            "Check u', v', the envelope and the cosine one at a time.")
+
+
+@checker
+def check_my_gabor_kernel(answer: object) -> Verdict:
+    """Run the learner's ``my_gabor_kernel(ksize, sigma, theta, lambd, gamma=…, psi=…)``.
+
+    Each call draws :data:`GABOR_CASES` fresh cases (:func:`_gabor_cases`: odd int sizes
+    5–21, θ in radians, γ below and above 1, the even and odd filters, θ = 90°, a window
+    wider than the kernel), each run under :data:`~convlessons.exercises._answers.TIME_LIMIT`;
+    the result must equal :func:`convlessons.kernels.gabor_kernel` (unnormalised, OpenCV's
+    values) within 1e-6 per entry. Hints: returned None, an exception or a time-out, a wrong
+    shape; divided by its sum or by its L1 norm, γ ignored or inverted, the y axis up, the
+    x axis reversed, the kernel turned by 180° (the phase's sign), rows and columns swapped,
+    θ converted as if in degrees, 2π left out of the cosine, σ² instead of 2σ² or σ instead
+    of σ², a sine for the cosine, a constant factor; else the centre entry or the largest
+    difference.
+    """
+    cases = _gabor_cases(np.random.default_rng())
+    yield
+    if not callable(answer):
+        return wrong("The answer should be your function itself: answer = my_gabor_kernel "
+                     "(no parentheses).")
+    for case in cases:
+        right = case.kernel()
+        kernel = learner_array(answer, (case.ksize, case.sigma, case.theta, case.lambd),
+                               {"gamma": case.gamma, "psi": case.psi}, case=case.describe(),
+                               returns="kernel")
+        if kernel.shape != right.shape:
+            return wrong(f"On {case.describe()} your kernel has shape {kernel.shape}; for an "
+                         f"odd ksize it is {case.ksize}×{case.ksize}, offsets "
+                         f"−{case.ksize // 2} … {case.ksize // 2} from the centre on each axis.")
+        if not _gabor_close(kernel, right):
+            return wrong(f"On {case.describe()}: {_gabor_hint(kernel, case, right)}")
+    return correct(f"Your kernel equals gabor_kernel (OpenCV's values) on {len(cases)} fresh "
+                   "cases: a generic one, the even (ψ = 0) and odd (ψ = π/2) filters, θ = 90°, "
+                   "a window wider than the kernel, γ below and above 1.")
+
+
+# -------------------------------------------------------------------- exercise 3: Gabor bank
 
 
 def _same_angle(a: float, b: float) -> bool:

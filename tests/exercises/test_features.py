@@ -1,7 +1,12 @@
-"""Checkers of notebook 05: right answers pass, each typical mistake gets its hint."""
+"""Checkers of notebook 09: right answers pass, each typical mistake gets its hint, and the
+notebook's own solution blocks pass its own check cells."""
 
 import math
+import re
+import time
+from pathlib import Path
 
+import nbformat
 import numpy as np
 import pytest
 import torch
@@ -10,12 +15,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from convlessons.exercises import NOT_ANSWERED
+from convlessons.exercises import NOT_ANSWERED, _answers
 from convlessons.exercises.features import (
+    _GABOR_SLIPS,
     EDGE_ANGLES,
+    GABOR_CASES,
     GABOR_ORIENTATIONS,
+    _gabor_cases,
     check_diagonal_edge_kernel,
     check_gabor_orientation,
+    check_my_gabor_kernel,
     edge_image,
     edge_responses,
     gabor_bank_energy,
@@ -125,6 +134,173 @@ def test_verdict_ignores_scale_and_sign(kernel, scale):
         check_diagonal_edge_kernel(-scale * kernel))
 
 
+# the 135° exercise of the notebook: the mirror images of the 45° cases
+
+
+@pytest.mark.parametrize("kernel", [DIAGONAL[:, ::-1], -DIAGONAL[::-1], [[0, 1, 2], [-1, 0, 1],
+                                                                          [-2, -1, 0]]])
+def test_135_degree_kernels_pass(kernel):
+    verdict = check_diagonal_edge_kernel(kernel, angle=135)
+    assert verdict and "135° (\\) edge wins" in verdict.message
+
+
+@pytest.mark.parametrize(
+    ("kernel", "hint"),
+    [(DIAGONAL, "detects 45° (/) edges"),             # the preset: the other diagonal
+     (DIAGONAL.T, "detects 45° (/) edges"),           # a transpose keeps the / diagonal
+     (KERNELS["laplacian"], "as strongly to 45° as to 135°"),
+     (KERNELS["sobel_x"], "top-right and bottom-left corners"),
+     (np.ones((3, 3)), "responds to brightness"),
+     (np.full((3, 3), 1e308), "overflow")],
+)
+def test_135_degree_hints(kernel, hint):
+    verdict = check_diagonal_edge_kernel(kernel, angle=135)
+    assert not verdict and hint in verdict.message, verdict.message
+
+
+def test_diagonal_checker_refuses_another_target_angle():
+    for answer in (DIAGONAL, ...):
+        with pytest.raises(ValueError, match=r"angle must be one of \(45, 135\)"):
+            check_diagonal_edge_kernel(answer, angle=90)
+
+
+@settings(max_examples=25)
+@given(noise=zero_sum)
+def test_the_two_diagonals_are_mirror_images(noise):
+    kernel = DIAGONAL + 0.5 * noise
+    assert bool(check_diagonal_edge_kernel(kernel)) == bool(
+        check_diagonal_edge_kernel(kernel[:, ::-1], angle=135))
+
+
+# ---------------------------------------------------------------------- my_gabor_kernel
+
+
+def my_gabor_kernel(ksize, sigma, theta, lambd, gamma=0.5, psi=0.0):
+    """The formula as the notebook writes it: u columns right, v rows down, cos(... − ψ)."""
+    half = ksize // 2
+    v, u = np.mgrid[-half : half + 1, -half : half + 1]
+    ur = u * np.cos(theta) + v * np.sin(theta)
+    vr = -u * np.sin(theta) + v * np.cos(theta)
+    return np.exp(-(ur**2 + gamma**2 * vr**2) / (2 * sigma**2)) * np.cos(
+        2 * np.pi * ur / lambd - psi)
+
+
+def opencv_layout(ksize, sigma, theta, lambd, gamma=0.5, psi=0.0):
+    """OpenCV's +ψ with x, y pointing left and up, stored as OpenCV stores it: also right."""
+    half = ksize // 2
+    y, x = np.mgrid[half : -half - 1 : -1, half : -half - 1 : -1]
+    xr = x * math.cos(theta) + y * math.sin(theta)
+    yr = -x * math.sin(theta) + y * math.cos(theta)
+    return np.exp(-(xr**2 + gamma**2 * yr**2) / (2 * sigma**2)) * np.cos(
+        2 * math.pi * xr / lambd + psi)
+
+
+def torch_float32(ksize, sigma, theta, lambd, gamma=0.5, psi=0.0):
+    half = ksize // 2
+    v, u = torch.meshgrid(torch.arange(-half, half + 1.0), torch.arange(-half, half + 1.0),
+                          indexing="ij")
+    ur = u * math.cos(theta) + v * math.sin(theta)
+    vr = -u * math.sin(theta) + v * math.cos(theta)
+    return torch.exp(-(ur**2 + gamma**2 * vr**2) / (2 * sigma**2)) * torch.cos(
+        2 * math.pi * ur / lambd - psi)
+
+
+@pytest.mark.parametrize("function", [my_gabor_kernel, opencv_layout, torch_float32,
+                                      gabor_kernel])
+def test_right_gabor_functions_pass(function):
+    verdict = check_my_gabor_kernel(function)
+    assert verdict, verdict.message
+    assert f"{GABOR_CASES} fresh cases" in verdict.message and "odd (ψ = π/2)" in verdict.message
+
+
+def _with(**changes):
+    """my_gabor_kernel with some of its arguments replaced (a function of the others)."""
+    def slipped(ksize, sigma, theta, lambd, gamma=0.5, psi=0.0):
+        args = {"ksize": ksize, "sigma": sigma, "theta": theta, "lambd": lambd, "gamma": gamma,
+                "psi": psi}
+        return my_gabor_kernel(**args | {name: change(args) for name, change in changes.items()})
+    return slipped
+
+
+def _then(change):
+    """my_gabor_kernel with its result changed."""
+    return lambda *args, **kwargs: change(my_gabor_kernel(*args, **kwargs))
+
+
+@pytest.mark.parametrize(
+    ("function", "hint"),
+    [(_then(lambda k: k / k.sum()), "divided by its sum"),
+     (_then(lambda k: k / np.abs(k).sum()), "sum of its absolute values"),
+     (_with(gamma=lambda a: 1.0), "γ is ignored"),
+     (_with(gamma=lambda a: 1 / a["gamma"]), "divide by γ²"),
+     (_then(lambda k: k[::-1]), "your y axis points up"),
+     (_then(lambda k: k[:, ::-1]), "flipped left-right"),
+     (_with(psi=lambda a: -a["psi"]), "turned by 180°"),                 # + ψ, rows down
+     (_then(lambda k: k.T), "Rows and columns are swapped"),
+     (_with(theta=lambda a: math.radians(a["theta"])), "already in radians"),
+     (_with(lambd=lambda a: 2 * math.pi * a["lambd"]), "2π times too far apart"),
+     (_with(sigma=lambda a: a["sigma"] / math.sqrt(2)), "√2 times too narrow"),
+     (_with(sigma=lambda a: math.sqrt(a["sigma"])), "divides by σ squared"),
+     (_with(psi=lambda a: a["psi"] + math.pi / 2), "a sine where the formula has a cosine"),
+     (_then(lambda k: 2 * k), "2 times the right one"),
+     (_then(lambda k: k[1:]), "your kernel has shape"),
+     (_with(theta=lambda a: a["theta"] + 0.1), "largest difference"),
+     (_then(lambda k: k + 0.5), "Start at the centre"),
+     (lambda *args, **kwargs: None, "did you forget `return kernel`"),
+     (lambda *args, **kwargs: 1 / 0, "ZeroDivisionError"),
+     (lambda ksize, sigma, theta, lambd: my_gabor_kernel(ksize, sigma, theta, lambd),
+      "TypeError"),                                                      # no gamma, psi
+     (_then(lambda k: k + 1j), "return real numbers"),
+     (_then(lambda k: np.full_like(k, np.nan)), "NaN"),
+     (lambda *args, **kwargs: "kernel", "numpy array of real numbers"),
+     (my_gabor_kernel(5, 2, 0, 4), "your function itself"),
+     ("my_gabor_kernel", "your function itself")],
+)
+def test_gabor_kernel_slips_get_their_hint(function, hint):
+    verdict = check_my_gabor_kernel(function)
+    assert not verdict and hint in verdict.message, verdict.message
+
+
+def test_gabor_kernel_placeholder():
+    assert check_my_gabor_kernel(...) is NOT_ANSWERED
+
+
+def test_gabor_cases_are_fresh_on_every_call():
+    seen = []
+
+    def spy(*args, **kwargs):
+        seen.append((args, kwargs))
+        return my_gabor_kernel(*args, **kwargs)
+
+    check_my_gabor_kernel(spy)
+    check_my_gabor_kernel(spy)
+    assert len(seen) == 2 * GABOR_CASES
+    assert seen[:GABOR_CASES] != seen[GABOR_CASES:]
+    assert all(set(kwargs) == {"gamma", "psi"} and len(args) == 4 for args, kwargs in seen)
+    assert all(isinstance(args[0], int) and args[0] % 2 == 1 for args, _ in seen)
+    assert {kwargs["psi"] for _, kwargs in seen} >= {0.0, math.pi / 2}  # even and odd
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_every_slip_shows_on_the_first_case(seed):
+    case = _gabor_cases(np.random.default_rng(seed))[0]
+    right = case.kernel()
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        kernels = [right, *(slip(case, right) for slip, _hint in _GABOR_SLIPS)]
+    for index, kernel in enumerate(kernels):
+        assert np.isfinite(kernel).all()
+        for other in kernels[:index]:
+            assert np.abs(kernel - other).max() > 1e-3
+
+
+def test_gabor_kernel_stops_a_function_that_hangs(monkeypatch):
+    monkeypatch.setattr(_answers, "TIME_LIMIT", 0.2)
+    started = time.monotonic()
+    verdict = check_my_gabor_kernel(lambda *args, **kwargs: time.sleep(10))
+    assert not verdict and "took longer than 0.2 s" in verdict.message
+    assert time.monotonic() - started < 5
+
+
 # ---------------------------------------------------------------------- Gabor bank
 
 
@@ -206,3 +382,45 @@ def test_generic_orientation_hint():
 def test_bad_arguments_name_the_parameter(call, name):
     with pytest.raises((ValueError, TypeError), match=name):
         call()
+
+
+# ---------------------------------------------------------------------- the notebook
+
+NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "09_feature_detection.ipynb"
+
+
+def _solution_runs():
+    """For each solution cell: the notebook's first code cell, the cells from the exercise's
+    first code cell to its check cell, the solution's code and the check cell."""
+    cells = nbformat.read(NOTEBOOK, as_version=4).cells
+    imports = next(cell.source for cell in cells if cell.cell_type == "code")
+    runs = []
+    for index, cell in enumerate(cells):
+        if "solution" not in cell.metadata.get("tags", []):
+            continue
+        check = cells[index - 1]
+        assert check.cell_type == "code" and "check_" in check.source
+        start = index - 1
+        while cells[start - 1].cell_type == "code":
+            start -= 1
+        answer_cells = [c.source for c in cells[start : index - 1]]
+        solution = re.search(r"```python\n(.*?)```", cell.source, re.DOTALL)[1]
+        runs.append(pytest.param(imports, answer_cells, solution, check.source,
+                                 id=check.source.split("(")[0].strip()))
+    return runs
+
+
+def test_notebook_has_three_solutions():
+    assert len(_solution_runs()) == 3
+
+
+@pytest.mark.parametrize(("imports", "answer_cells", "solution", "check"), _solution_runs())
+def test_notebook_solution_passes_its_check_cell(imports, answer_cells, solution, check):
+    namespace: dict = {}
+    exec(imports.replace("%matplotlib widget", ""), namespace)
+    for source in answer_cells:
+        exec(source, namespace)
+    assert eval(check, namespace) is NOT_ANSWERED  # the skeleton, as committed
+    exec(solution, namespace)
+    verdict = eval(check, namespace)
+    assert verdict, verdict.message
