@@ -150,6 +150,7 @@ def notebook_arguments():
         "check_my_im2col": (),
         "check_my_winograd_tile": (),
         "check_diagonal_edge_kernel": (),
+        "check_my_gabor_kernel": (),
         "check_gabor_orientation": (mystery_stripes(0),),
         "check_layer_receptive_field": (model, "conv2"),
         "check_vertical_edge_channel": (model,),
