@@ -300,7 +300,8 @@ def perturb(displayed: list, next_source: str, every: bool = False) -> None:
     moved = [f"{key[1]}: {_show(_state['first'][key])} → {_show(value)}"
              for key, value in _state["current"].items() if value != _state["first"][key]]
     moved += [f"{name} pressed ×{count}" for name, count in _state["presses"].items()]
-    print(_MARKER + json.dumps({"changes": changes, "errors": errors, "moved": moved}))
+    print(_MARKER + json.dumps({"changes": changes, "errors": errors, "moved": moved,
+                                "widgets": len(_state["seen"])}))
 
 
 # ---------------------------------------------------------------------------------------
@@ -351,6 +352,7 @@ class Run:
     rounds: int = 0
     changes: int = 0
     moved: list[str] = field(default_factory=list)  # controls away from their first value
+    lesson_widgets: int = 0  # how many displayed lesson widgets the learner played with
 
     def report(self) -> str:
         title = (f"{self.notebook} [{self.strategy or 'plain run'}] (cells numbered from 0, "
@@ -465,6 +467,7 @@ def run_notebook(path: Path | str, strategy: str | None = None, seed: int = 0,
             run.rounds += 1
             run.changes += len(report["changes"])
             run.moved = report["moved"]
+            run.lesson_widgets = report.get("widgets", run.lesson_widgets)
             problems = report["errors"] + [error for error in [_error_of(hidden.outputs)]
                                            if error]
             if problems:
