@@ -118,6 +118,30 @@ def test_a_cell_can_read_a_widget_only_through_a_name_it_mentions():
     assert not scenarios._mentions("explorer_size = 3\nprint(pickers)", names)
 
 
+def test_a_run_reports_the_cell_the_learner_broke_and_saves_nothing(tmp_path):
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# A widget, then a cell that trusts its default"),
+        nbformat.v4.new_code_cell("from convlessons.widgets.explorer import ConvExplorer\n"
+                                  "explorer = ConvExplorer()\nexplorer"),
+        nbformat.v4.new_code_cell("# reads the widget\nassert explorer.stride.value == 1, 'moved'"),
+        nbformat.v4.new_code_cell("print('the end')"),
+    ])
+    path = tmp_path / "99_demo.ipynb"
+    nbformat.write(notebook, path)
+    before = path.read_bytes()
+    run = scenarios.run_notebook(path, "max")
+    assert path.read_bytes() == before
+    assert len(run.cells) == 4 and run.lesson_widgets == 1 and run.changes > 0
+    assert [(f.cell_index, f.first_line, f.hidden) for f in run.failures] == [
+        (2, "# reads the widget", False)]
+    report = run.report()
+    assert "99_demo [max]" in report and "AssertionError: moved" in report
+    assert "explorer.stride: 1 → 4" in report
+    assert run.cells[3].outputs[0]["text"] == "the end\n"
+
+
 _WITHOUT_LESSON_WIDGETS: dict = {}  # path -> a run that met no lesson widget
 
 
