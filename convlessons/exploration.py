@@ -36,6 +36,7 @@ __all__ = [
     "MODES",
     "Exploration",
     "explore",
+    "ordinal",
     "size_formulas",
     "slid_kernel",
     "torch_equivalent",
@@ -55,9 +56,35 @@ def slid_kernel(kernel: np.ndarray, mode: str) -> np.ndarray:
     return kernel[::-1, ::-1] if mode == "convolution" else kernel
 
 
+def ordinal(n: int) -> str:
+    """``1st``, ``2nd``, ``3rd``, ``4th``, …, ``11th``, ``12th``, ``13th``, ``21st``."""
+    suffix = "th" if n % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 def _span_text(first: int, last: int, step: int) -> str:
     text = f"{first}–{last}" if first >= 0 else f"{first} to {last}"
-    return text + (f" (every {step}{'nd' if step == 2 else 'rd'} pixel)" if step > 1 else "")
+    return text + (f" (every {ordinal(step)} pixel)" if step > 1 else "")
+
+
+def _check_fit(image_shape: tuple[int, int], kernel_shape: tuple[int, int], padding: int,
+               dilation: int) -> None:
+    """Raise ``ValueError`` with the explorer's arithmetic if the window does not fit.
+
+    The dilated kernel spans ``d(k − 1) + 1`` pixels; the padded input has
+    ``n + 2p``; the window fits iff the span is at most that.
+    """
+    for axis, n, k in (("height", image_shape[0], kernel_shape[0]),
+                       ("width", image_shape[1], kernel_shape[1])):
+        span, padded = dilation * (k - 1) + 1, n + 2 * padding
+        if span > padded:
+            raise ValueError(
+                f"the kernel does not fit along the {axis}: kernel size {k} with dilation "
+                f"{dilation} spans d(k − 1) + 1 = "
+                f"{dilation}·({k} − 1) + 1 = {span} pixels, more than the padded input's "
+                f"n + 2p = {n} + {padding} + {padding} = {padded}. Use a smaller kernel or "
+                "dilation, or more padding."
+            )
 
 
 @dataclass(frozen=True)
@@ -225,11 +252,14 @@ def explore(
     ------
     ValueError
         If an argument is out of range, the padding is too large for ``padding_mode``,
-        or the dilated kernel is larger than the padded input (``conv2d``'s message).
+        or the dilated kernel is larger than the padded input (the message states
+        d(k − 1) + 1 against n + 2p with the numbers).
     """
     image = as_array(image, "image", ndim=2, layout="(H, W)")
     kernel = as_array(kernel, "kernel", ndim=2, layout="(kH, kW)")
-    padded = pad_image(image, padding, padding_mode)
+    padded = pad_image(image, padding, padding_mode)  # checks padding
+    dilation = as_int(dilation, "dilation", minimum=1)
+    _check_fit(image.shape, kernel.shape, (padded.shape[0] - image.shape[0]) // 2, dilation)
     weight = slid_kernel(kernel, mode)
     output = conv2d(padded[None, None], weight[None, None], stride=stride, dilation=dilation)
     return Exploration(image, kernel, weight, padded, stride, padding, dilation, padding_mode,

@@ -82,7 +82,7 @@ def test_every_output_is_the_sum_over_its_window(case):
         (
             lambda: explore(np.ones((5, 5)), np.ones((5, 5)), dilation=3),
             ValueError,
-            "kernel_size 5 with dilation 3 spans 13 pixels",
+            "d(k − 1) + 1 = 3·(5 − 1) + 1 = 13 pixels",
         ),
         (
             lambda: explore(np.ones((5, 5)), np.ones((3, 3))).cell(9),

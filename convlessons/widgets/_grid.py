@@ -34,11 +34,15 @@ SIGNED_CMAP = "RdBu_r"
 """Diverging map for signed values (kernels, outputs): blue < 0 < red, white at 0.
 ColorBrewer's RdBu is marked safe for colour-blind readers."""
 
-UNSIGNED_CMAP = "Greys"
-"""Sequential map for inputs in [0, 1]."""
+UNSIGNED_CMAP = "gray"
+"""Sequential map for non-negative inputs: 0 is black, the largest value (1 for an image in
+[0, 1]) is white, as in every other figure of the course ("bright" = large)."""
 
 _FONT = FontProperties(family="DejaVu Sans")
 _FONT_SIZE = 8.0  # points
+
+MIN_DIGIT_PIXELS = 5.0
+"""Smallest digit height (pixels) still drawn; smaller cells show their colour only."""
 
 
 @functools.lru_cache(maxsize=64)
@@ -55,6 +59,13 @@ def _digit_middle() -> float:
     """Height of the middle of a digit above the baseline, at 1 pt."""
     box = _glyph("0")[0].get_extents()
     return (box.y0 + box.y1) / 2
+
+
+@functools.lru_cache(maxsize=1)
+def _digit_height() -> float:
+    """Height of a digit at 1 pt."""
+    box = _glyph("0")[0].get_extents()
+    return box.y1 - box.y0
 
 
 @functools.lru_cache(maxsize=4096)
@@ -139,23 +150,33 @@ class NumberedGrid:
         self.image.set_extent((left - 0.5, left + cols - 0.5, top + rows - 0.5, top - 0.5))
         self.axes.set_xlim(left - 0.5, left + cols - 0.5)
         self.axes.set_ylim(top + rows - 0.5, top - 0.5)
-        if max(rows, cols) > self.max_numbered:
+        labels = ([format_number(v) for v in values.ravel()]
+                  if max(rows, cols) <= self.max_numbered else [])
+        scale = self._font_scale(labels, rows, cols) if labels else None
+        if scale is None:  # too many cells, or too small for legible digits: colours only
             self.numbers.set_paths([])
             self.numbers.set_offsets(np.zeros((0, 2)))
             return
         ys, xs = np.mgrid[top:top + rows, left:left + cols]
-        labels = [format_number(v) for v in values.ravel()]
         self.numbers.set_paths([number_path(label) for label in labels])
-        self.numbers.set_transform(Affine2D().scale(self._font_scale(labels, rows, cols)))
+        self.numbers.set_transform(Affine2D().scale(scale))
         self.numbers.set_offsets(np.column_stack([xs.ravel(), ys.ravel()]))
         self.numbers.set_facecolor(self._text_colours(values.ravel(), vmin, vmax))
 
-    def _font_scale(self, labels: list[str], rows: int, cols: int) -> float:
-        """Points-to-pixels scale, shrunk so the widest label fits in 85% of a cell."""
+    def _font_scale(self, labels: list[str], rows: int, cols: int) -> float | None:
+        """Points-to-pixels scale so every label fits its cell; ``None`` if then illegible.
+
+        The widest label fits in 85% of a cell's width (and of its height, so square
+        cells keep a margin), a digit's height in 80% of the cell's height; digits
+        smaller than :data:`MIN_DIGIT_PIXELS` are not drawn.
+        """
         box = self.axes.get_window_extent()
-        cell = min(box.width / cols, box.height / rows)
+        width, height = box.width / cols, box.height / rows
         widest = max(_label_outline(label)[1] for label in labels)
-        return min(self.axes.figure.dpi / 72.0, 0.85 * cell / max(widest, 1e-9))
+        digit = _digit_height() * _FONT_SIZE
+        scale = min(self.axes.figure.dpi / 72.0, 0.85 * min(width, height) / max(widest, 1e-9),
+                    0.8 * height / digit)
+        return scale if digit * scale >= MIN_DIGIT_PIXELS else None
 
     def _text_colours(self, flat: np.ndarray, vmin: float, vmax: float) -> np.ndarray:
         """Black on light cells, white on dark ones (relative luminance < 0.45)."""

@@ -79,9 +79,10 @@ class Im2colViewer(LessonWidget):
         self._start(controls, readouts)
 
     def _build_figure(self) -> None:
-        self.figure_panel = FigurePanel(figsize=(9, 5.6), css_class="convlessons-im2col-figure")
+        # the columns matrix has up to 18 rows: tall enough for a legible digit in each
+        self.figure_panel = FigurePanel(figsize=(9, 7.2), css_class="convlessons-im2col-figure")
         fig = self.figure_panel.figure
-        grid = GridSpec(4, 5, figure=fig, height_ratios=[3, 0.55, 2.4, 0.55], hspace=0.55,
+        grid = GridSpec(4, 5, figure=fig, height_ratios=[2.6, 0.45, 4.4, 0.45], hspace=0.45,
                         left=0.03, right=0.97, top=0.94, bottom=0.03)
         self.input_axes = [fig.add_subplot(grid[0, c]) for c in range(2)]
         self.kernel_axes = [fig.add_subplot(grid[0, c]) for c in range(2, 4)]

@@ -181,7 +181,7 @@ class TransposedConvExplorer(LessonWidget):
             artist.set_visible(True)
         self.problem_text.set_text("")
         self.size_html.value = f"{result.size_text()} &nbsp; <code>{result.pytorch_call()}</code>"
-        self.checkerboard_html.value = f"Checkerboard: {result.checkerboard_text()}"
+        self.checkerboard_html.value = f"Overlap counts: {result.checkerboard_text()}"
         return result.output
 
     def _show_problem(self, message: str) -> None:

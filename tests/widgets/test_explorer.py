@@ -151,8 +151,8 @@ def test_impossible_settings_show_a_message_and_recover():
     images = len(explorer.output_axes.images)
     explorer.dilation.value = 3
     assert explorer.output is None
-    assert "kernel_size 5 with dilation 3 spans 13 pixels" in explorer.problem
-    assert "padded input size 5" in explorer.problem
+    assert "3·(5 − 1) + 1 = 13 pixels" in explorer.problem
+    assert "n + 2p = 5 + 0 + 0 = 5" in explorer.problem
     assert explorer.problem_text.get_visible()
     assert "dilation 3" in explorer.problem_text.get_text().replace("\n", " ")
     assert not explorer.output_grid.image.get_visible()
