@@ -48,6 +48,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import io
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import ClassVar
 
@@ -117,6 +118,14 @@ class FigurePanel:
         encoded = base64.b64encode(self.png() if png is None else png).decode("ascii")
         self.canvas._data_url = "data:image/png;base64," + encoded
 
+    def close(self) -> None:
+        """Release the figure (its artists and arrays) and close the canvas widget."""
+        self.canvas.callbacks.callbacks.clear()  # click handlers hold their widget
+        toolbar = self.canvas.toolbar
+        for widget in (toolbar, toolbar.layout, self.canvas.layout, self.canvas):
+            widget.close()
+        self.figure.clear()
+
     def on_click(self, callback: Callable[[object, float, float], None]) -> None:
         """Call ``callback(axes, x, y)`` (data coordinates) when the learner clicks an axes."""
 
@@ -185,13 +194,15 @@ class LessonWidget(widgets.VBox):
                readouts: Iterable[str] | None = None) -> None:
         """Show the named controls and readouts (default: all), first refresh, picture.
 
-        The picture is stored for copies of the notebook opened without a kernel.
+        The picture is stored for copies of the notebook opened without a kernel. Last,
+        the widgets of this class created by an earlier run of the same cell are closed.
         """
         self.shown_controls = self._disclose("controls", controls, self.CONTROLS)
         self.shown_readouts = self._disclose("readouts", readouts, self.READOUTS)
         self.refresh()
         for panel in self.figure_panels:
             panel.store_static_image()
+        _replace_earlier_run(self)
 
     @contextlib.contextmanager
     def _quietly(self) -> Iterator[None]:
@@ -252,6 +263,25 @@ class LessonWidget(widgets.VBox):
         """Recompute and redraw; an impossible setting shows its explanation instead."""
         self._run()
 
+    def close(self) -> None:
+        """Release the widget: figure, canvas, every control and its observers.
+
+        Its views disappear from the notebook and the memory it held (figure, arrays,
+        ~2–20 MB) can be freed; the object is unusable afterwards. Running a notebook cell
+        again closes the widgets of this class that the cell's previous run created, so
+        re-running a cell does not pile up instances.
+        """
+        for panel in self.figure_panels:
+            panel.close()
+        for control in (*_descendants(self), self):
+            for part in (getattr(control, "layout", None), getattr(control, "style", None)):
+                if isinstance(part, widgets.Widget):
+                    part.close()
+            if control is not self:
+                control.close()
+        self.output = None
+        super().close()
+
     def _repr_mimebundle_(self, **kwargs: object) -> dict[str, object]:
         """ipywidgets' bundle (the live view, ``text/plain``) plus ``image/png`` of the figures.
 
@@ -287,6 +317,60 @@ class LessonWidget(widgets.VBox):
             self._show_problem(message)
         except Exception as again:  # the view cannot show it: keep the message at least
             self.problem = f"{message} (not shown: {type(again).__name__}: {again})"
+
+
+def _descendants(box: widgets.Widget) -> Iterator[widgets.Widget]:
+    """Every widget inside ``box`` (children of children...), not ``box`` itself."""
+    for child in getattr(box, "children", ()):
+        yield from _descendants(child)
+        yield child
+
+
+def _current_cell() -> tuple[str, int] | None:
+    """``(cell id, execution count)`` of the notebook cell running now; ``None`` elsewhere.
+
+    JupyterLab, Notebook 7, VS Code and nbclient send the cell's id in the metadata of
+    the execute request (``cellId``); a plain script or console has none.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipywidgets
+        return None
+    shell = get_ipython()
+    kernel = getattr(shell, "kernel", None)
+    try:
+        cell_id = kernel.get_parent("shell").get("metadata", {}).get("cellId")
+    except Exception:  # no kernel, or an unusual one: no automatic clean-up
+        return None
+    return (str(cell_id), int(shell.execution_count)) if cell_id else None
+
+
+_CREATED_BY_CELL: dict[tuple[type, str], list[tuple[int, weakref.ref]]] = {}
+"""(widget class, cell id) -> the run (execution count) and a weak reference of each
+widget of that class the cell created."""
+
+
+def _replace_earlier_run(widget: LessonWidget) -> None:
+    """Close the widgets of ``widget``'s class that an earlier run of this cell created.
+
+    Widgets created by the same run (two explorers in one cell) are all kept.
+    """
+    cell = _current_cell()
+    if cell is None:
+        return
+    cell_id, run = cell
+    key = (type(widget), cell_id)
+    kept = []
+    for created_run, ref in _CREATED_BY_CELL.get(key, []):
+        earlier = ref()
+        if earlier is None:
+            continue
+        if created_run == run:
+            kept.append((created_run, ref))
+        else:
+            earlier.close()
+    kept.append((run, weakref.ref(widget)))
+    _CREATED_BY_CELL[key] = kept
 
 
 def _stacked(pictures: list[bytes]) -> bytes:
