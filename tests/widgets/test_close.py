@@ -8,8 +8,7 @@ import IPython
 import pytest
 from ipywidgets.widgets.widget import _instances
 
-from convlessons.widgets import _base
-from convlessons.widgets import ConvExplorer, KernelPlayground, ReceptiveFieldExplorer
+from convlessons.widgets import ConvExplorer, KernelPlayground, ReceptiveFieldExplorer, _base
 from tests.widgets.test_disclosure import BUILDERS
 
 
