@@ -15,6 +15,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib import colormaps
 
+from convlessons._validation import as_int
 from convlessons.data import load_photo
 from convlessons.filtering import filter_photo, sobel_gradients
 from convlessons.kernels import KERNELS, gabor_for
@@ -22,7 +23,10 @@ from convlessons.widgets._base import FigurePanel, LessonWidget
 from convlessons.widgets._controls import KernelPicker, choice
 from convlessons.widgets._grid import SIGNED_CMAP, NumberedGrid, symmetric_limits
 
-__all__ = ["DIRECTION_THRESHOLD", "VIEWS", "KernelPlayground", "display_scale"]
+__all__ = ["DIRECTION_THRESHOLD", "MAX_PHOTO_SIZE", "VIEWS", "KernelPlayground", "display_scale"]
+
+MAX_PHOTO_SIZE = 1024
+"""Largest photo side offered (a 1024² RGB float32 photo is 12 MiB; each result as much)."""
 
 VIEWS = ("kernel", "sobel magnitude", "sobel direction", "gabor bank")
 """What the result panel shows."""
@@ -63,7 +67,9 @@ class KernelPlayground(LessonWidget):
     Parameters
     ----------
     size
-        Side of the photo in pixels (:func:`convlessons.data.load_photo`).
+        Side of the photo in pixels, 8 to :data:`MAX_PHOTO_SIZE`
+        (:func:`convlessons.data.load_photo`); the photo is kept in float32, which is
+        plenty for the screen and halves the work per change.
     kernel
         Initial preset name.
     controls, readouts
@@ -85,9 +91,10 @@ class KernelPlayground(LessonWidget):
     def __init__(self, size: int = 512, kernel: str = "edge",
                  controls: tuple[str, ...] | None = None,
                  readouts: tuple[str, ...] | None = None) -> None:
+        size = as_int(size, "size", minimum=8, maximum=MAX_PHOTO_SIZE)
         super().__init__()
-        self.photos = {False: load_photo(gray=True, size=size),
-                       True: load_photo(gray=False, size=size)}
+        self.photos = {gray_or_colour: load_photo(gray=not gray_or_colour, size=size)
+                       .astype(np.float32) for gray_or_colour in (False, True)}
         self.kernel = KernelPicker(kernel)
         self.color = widgets.Checkbox(value=False, description="color")
         self.view = choice(widgets.ToggleButtons, "view", "kernel", VIEWS)
@@ -122,6 +129,8 @@ class KernelPlayground(LessonWidget):
                                                   vmax=1)
         self.result_image = self.result_axes.imshow(self.photos[False], cmap="gray")
         self.colorbar = figure.colorbar(self.result_image, cax=colorbar_axes)
+        # the view updates the colour bar once per change, not on every cmap/clim setter
+        self.result_image.callbacks.disconnect(self.result_image.colorbar_cid)
         self.colorbar.ax.tick_params(labelsize=7)
         for axes in (self.photo_axes, self.result_axes):
             axes.set_xticks([])
@@ -141,8 +150,9 @@ class KernelPlayground(LessonWidget):
         kernel = self._kernel_for(view)
         if view in ("kernel", "gabor bank"):
             with np.errstate(over="ignore", invalid="ignore"):  # refused just below
-                result = filter_photo(photo, kernel)
-            if not np.all(np.isfinite(result)):
+                weight = np.asarray(kernel, dtype=np.float32)
+                result = filter_photo(photo, weight) if np.all(np.isfinite(weight)) else None
+            if result is None or not (np.isfinite(kernel.sum()) and np.all(np.isfinite(result))):
                 raise ValueError("the kernel's values are so large that the filtered photo "
                                  "overflows to infinity: use smaller values")
             cmap, vmin, vmax = display_scale(kernel, result)
@@ -163,6 +173,7 @@ class KernelPlayground(LessonWidget):
         self.result_image.set_data(shown)
         self.result_image.set_cmap(colormaps[cmap].with_extremes(bad="black"))
         self.result_image.set_clim(vmin, vmax)
+        self.colorbar.update_normal(self.result_image)  # once (not per set_cmap/set_clim)
         self.colorbar.ax.set_visible(result.ndim == 2)
         self.result_title.set_text(f"{title}{' (per channel)' if result.ndim == 3 else ''}, "
                                    f"range {np.nanmin(result):.2f} … {np.nanmax(result):.2f}")
