@@ -3,7 +3,7 @@
 - :func:`check_valid_output_size` -- side of a no-padding, stride-1 output (00).
 - :func:`check_output_cell` -- one output value of a cross-correlation, by hand (01).
 - :func:`check_my_conv2d` -- a learner's loop implementation of ``conv2d`` for a
-  ``(C, H, W)`` input, run on several cases against ``torch.nn.functional.conv2d`` (01).
+  ``(C, H, W)`` input, run on freshly drawn cases against ``torch.nn.functional.conv2d`` (01).
 
 Each public checker validates the notebook's own arguments (a wrong one is a bug in the
 notebook and raises ``ValueError``/``TypeError`` naming the parameter); the learner's
@@ -13,6 +13,7 @@ at the typical mistake.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,8 +26,8 @@ from convlessons.exercises import Verdict, checker, correct, wrong
 from convlessons.exercises._answers import learner_array, real_number, whole_number
 from convlessons.reference import convolve2d, correlate2d
 
-__all__ = ["MY_CONV2D_CASES", "Conv2dCase", "check_my_conv2d", "check_output_cell",
-           "check_valid_output_size"]
+__all__ = ["Conv2dCase", "check_my_conv2d", "check_output_cell", "check_valid_output_size",
+           "draw_conv2d_cases"]
 
 _TOLERANCE = 1e-6
 """Absolute tolerance for a learner's number (typed by hand or computed in float64)."""
@@ -135,8 +136,9 @@ def check_output_cell(
 
 @dataclass(frozen=True)
 class Conv2dCase:
-    """One test case for :func:`check_my_conv2d`: shapes, stride and padding."""
+    """One test case for :func:`check_my_conv2d`: what it tests, shapes, stride and padding."""
 
+    idea: str
     c_in: int
     c_out: int
     height: int
@@ -151,22 +153,58 @@ class Conv2dCase:
                 f"({self.c_out}, {self.c_in}, {kh}, {kw}), stride={self.stride}, "
                 f"padding={self.padding}")
 
+    def output_shape(self, stride: int, padding: int) -> tuple[int, int, int] | None:
+        """``(C_out, H_out, W_out)`` with these settings, ``None`` if the kernel does not fit."""
+        kh, kw = self.kernel
+        if min(self.height + 2 * padding - kh, self.width + 2 * padding - kw) < 0:
+            return None
+        return (self.c_out, conv_output_size(self.height, kh, stride, padding),
+                conv_output_size(self.width, kw, stride, padding))
 
-MY_CONV2D_CASES: tuple[Conv2dCase, ...] = (
-    Conv2dCase(1, 1, 5, 5, (3, 3), stride=1, padding=0),
-    Conv2dCase(3, 2, 6, 6, (3, 3), stride=1, padding=0),
-    Conv2dCase(2, 2, 7, 7, (3, 3), stride=2, padding=0),
-    Conv2dCase(2, 1, 5, 5, (3, 3), stride=1, padding=1),
-    Conv2dCase(2, 3, 6, 9, (3, 2), stride=2, padding=1),
-)
-"""The cases :func:`check_my_conv2d` runs, simplest first, so the first failure points at
-one idea: plain sliding, channel sum, stride, padding, then non-square shapes."""
+
+def draw_conv2d_cases(rng: np.random.Generator) -> tuple[Conv2dCase, ...]:
+    """Six cases with random shapes, channels, strides and paddings, one idea each.
+
+    In this order, so that the first failure points at one idea: plain sliding (one channel,
+    square), the channel sum, a stride that leaves pixels over at the right and bottom, a
+    padding, everything at once on non-square shapes with ``H_out != W_out``, and a kernel
+    as large as the padded input (one output pixel).
+    """
+    def side(low: int, high: int) -> int:
+        return int(rng.integers(low, high + 1))
+
+    k = side(2, 4)
+    n = side(k + 2, 8)
+    plain = Conv2dCase("one channel", 1, 1, n, n, (k, k), 1, 0)
+    kh, kw = side(2, 3), side(2, 3)
+    channels = Conv2dCase("the sum over input channels", side(2, 4), side(1, 3),
+                          side(kh + 1, 8), side(kw + 1, 8), (kh, kw), 1, 0)
+    s, k = side(2, 3), side(2, 3)
+    n = k + s * side(1, 3) + side(1, s - 1)  # (n - k) % s != 0: pixels left over
+    strided = Conv2dCase("a stride with pixels left over", side(1, 3), side(1, 2), n, n,
+                         (k, k), s, 0)
+    k = side(2, 4)
+    p = side(1, min(2, k - 1))
+    padded = Conv2dCase("zero padding", side(1, 3), side(1, 2), side(k, 7), side(k, 7),
+                        (k, k), 1, p)
+    p, h, w = side(1, 2), side(1, 3), side(1, 3)
+    whole = Conv2dCase("a kernel as large as the padded input", side(1, 2), side(1, 2), h, w,
+                       (h + 2 * p, w + 2 * p), side(1, 3), p)
+    while True:
+        kh, kw, s = side(2, 4), side(2, 4), side(2, 3)
+        p = side(1, min(2, kh - 1, kw - 1))
+        h, w = side(kh + 1, 10), side(kw + 1, 10)
+        mixed = Conv2dCase("stride and padding on non-square shapes", side(1, 3),
+                           side(2, 3), h, w, (kh, kw), s, p)
+        if h != w and len(set(mixed.output_shape(s, p))) == 3:  # C_out, H_out, W_out differ
+            break
+    return plain, channels, strided, padded, mixed, whole
 
 
 def _torch_conv2d(x: np.ndarray, w: np.ndarray, stride: int, padding: int) -> np.ndarray:
     """``F.conv2d`` of an unbatched ``(C, H, W)`` float64 input: the oracle."""
-    out = F.conv2d(torch.from_numpy(x), torch.from_numpy(np.ascontiguousarray(w)),
-                   stride=stride, padding=padding)
+    out = F.conv2d(torch.from_numpy(np.ascontiguousarray(x)),
+                   torch.from_numpy(np.ascontiguousarray(w)), stride=stride, padding=padding)
     return out.numpy()
 
 
@@ -178,21 +216,20 @@ def _case_arrays(case: Conv2dCase, rng: np.random.Generator) -> tuple[np.ndarray
 
 def _shape_hint(shape: tuple[int, ...], case: Conv2dCase, expected: tuple[int, ...]) -> str:
     """Why ``shape`` differs from ``expected``: the typical forgotten parameter."""
-    kh, kw = case.kernel
-
-    def sides(stride: int, padding: int) -> tuple[int, int, int]:
-        return (case.c_out, conv_output_size(case.height, kh, stride, padding),
-                conv_output_size(case.width, kw, stride, padding))
-
     got = "×".join(map(str, shape))
     want = "×".join(map(str, expected))
     start = f"With {case.describe()} your output is {got}, but it should be {want}"
-    if case.stride > 1 and shape == sides(1, case.padding):
+    if case.stride > 1 and shape == case.output_shape(1, case.padding):
         return f"{start}: did you forget the stride? Output (oy, ox) reads rows from oy·stride."
-    if case.padding > 0 and shape == sides(case.stride, 0):
+    if case.padding > 0 and shape == case.output_shape(case.stride, 0):
         return f"{start}: did you forget the padding? Pad x with zeros on all four sides first."
-    if case.stride > 1 and case.padding > 0 and shape == sides(1, 0):
+    if case.stride > 1 and case.padding > 0 and shape == case.output_shape(1, 0):
         return f"{start}: did you forget both the stride and the padding?"
+    if case.stride > 1 and len(shape) == 3 and shape[0] == case.c_out and all(
+            got_side == -(-(size + 2 * case.padding - k) // case.stride) + 1 for got_side, size, k
+            in zip(shape[1:], (case.height, case.width), case.kernel, strict=True)):
+        return (f"{start}: one window too many along a side. The last window must fit "
+                "inside the padded input; the pixels left over after it are not used.")
     if shape == (case.c_out, expected[2], expected[1]):
         return (f"{start}: height and width are swapped. Rows (H) come first: the output is "
                 "(C_out, H_out, W_out).")
@@ -201,8 +238,8 @@ def _shape_hint(shape: tuple[int, ...], case: Conv2dCase, expected: tuple[int, .
                 "products over ALL input channels.")
     if shape == expected[1:]:
         return f"{start}: keep the output-channel axis, one feature map per filter w[k]."
-    return (f"{start}: H_out = (H + 2·padding − kH) // stride + 1, and the same for W; "
-            "one map per filter.")
+    return (f"{start}: count the positions where the window fits inside the padded input "
+            "along each side, for each filter.")
 
 
 def _value_hint(out: np.ndarray, x: np.ndarray, w: np.ndarray, case: Conv2dCase,
@@ -215,46 +252,60 @@ def _value_hint(out: np.ndarray, x: np.ndarray, w: np.ndarray, case: Conv2dCase,
         return candidate.shape == out.shape and np.allclose(out, candidate, atol=_TOLERANCE)
 
     if matches(_torch_conv2d(x, w[..., ::-1, ::-1], s, p)):
-        return (f"{start}: your kernel is flipped (true convolution). Multiply w[k, c, i, j] "
+        return (f"{start}: your kernel is flipped (true convolution). Multiply w[o, c, i, j] "
                 "with x_pad[c, oy·stride + i, ox·stride + j], no flip.")
     for c in range(case.c_in if case.c_in > 1 else 0):
         if matches(_torch_conv2d(x[c : c + 1], w[:, c : c + 1], s, p)):
             return (f"{start}: only input channel {c} counts. Sum the products over ALL "
-                    "input channels (and over i, j), e.g. np.sum(window * w[k]).")
+                    "input channels (and over i, j), e.g. np.sum(window * w[o]).")
     if matches(expected.swapaxes(1, 2)) or matches(_torch_conv2d(x, w.swapaxes(2, 3), s, p)):
         return (f"{start}: rows and columns are swapped somewhere. Use the row index with H "
                 "and kH (first), the column index with W and kW (second).")
-    k, r, c = np.unravel_index(np.argmax(np.abs(out - expected)), out.shape)
-    return (f"{start}: at output [{k}, {r}, {c}] you give {out[k, r, c]:.4g}, torch gives "
-            f"{expected[k, r, c]:.4g}. Check the window x_pad[:, r·stride : r·stride + kH, "
+    o, r, c = np.unravel_index(np.argmax(np.abs(out - expected)), out.shape)
+    return (f"{start}: at output [{o}, {r}, {c}] you give {out[o, r, c]:.4g}, torch gives "
+            f"{expected[o, r, c]:.4g}. Check the window x_pad[:, r·stride : r·stride + kH, "
             "c·stride : c·stride + kW] and that padding adds zeros.")
+
+
+_BROADCAST_SHAPES = re.compile(r"shapes \((\d+),[\d,]*\) \((\d+),[\d,]*\)")
 
 
 def _error_hint(error: BaseException | None) -> str:
     """A hint for the typical cause of an exception in a loop implementation of conv2d."""
+    message = "" if error is None else str(error)
     if isinstance(error, IndexError):
         return ("An IndexError often means rows and columns are swapped (H vs W) or the "
                 "padding is missing.")
-    if error is not None and "broadcast" in str(error):
-        return ("The window and w[k] have different shapes: take all channels, "
-                "x_pad[:, rows, cols], and pad only H and W: "
-                "np.pad(x, ((0, 0), (p, p), (p, p))).")
+    if "negative dimensions" in message:
+        return ("Here the kernel is as large as the padded input: an output size below 1 "
+                "means the padding is missing from your size computation.")
+    if "broadcast" in message:
+        shapes = _BROADCAST_SHAPES.search(message)
+        if shapes and shapes[1] != shapes[2]:
+            return ("The window and w[o] have different numbers of channels: pad only H and "
+                    "W, not the channel axis: np.pad(x, ((0, 0), (p, p), (p, p))).")
+        return ("The window and w[o] have different shapes: near the border your window is "
+                "cut short, so it runs past the padded input. Count only the positions "
+                "where the whole window fits.")
     return ""
 
 
 @checker
 def check_my_conv2d(answer: object, seed: int | None = None) -> Verdict:
-    """Run the learner's ``my_conv2d(x, w, stride, padding)`` on :data:`MY_CONV2D_CASES`.
+    """Run the learner's ``my_conv2d(x, w, stride=s, padding=p)`` on freshly drawn cases.
 
-    ``x`` is ``(C_in, H, W)``, ``w`` is ``(C_out, C_in, kH, kW)``, float64 standard normal
-    values drawn afresh on every call (``numpy.random.default_rng(seed)``; ``seed=None``, the
-    default, gives new values each time, so no table of answers can pass); the expected
-    result is ``torch.nn.functional.conv2d(x, w, stride=stride, padding=padding)`` on the
-    unbatched input, shape ``(C_out, H_out, W_out)``. Each case runs under
-    :data:`~convlessons.exercises._answers.TIME_LIMIT`. The first failing case gives the
-    hint: an exception or a time-out, a wrong shape (stride or padding forgotten, H/W
-    swapped, no channel sum), or wrong values (flipped kernel, one input channel only,
-    transposed indices).
+    Every call draws new cases with :func:`draw_conv2d_cases` (random shapes, channels,
+    strides and paddings, ``numpy.random.default_rng(seed)``; ``seed=None``, the default,
+    gives new cases each time, so no table of answers can pass) and float64 standard normal
+    ``x`` ``(C_in, H, W)`` and ``w`` ``(C_out, C_in, kH, kW)``. The expected result is
+    ``torch.nn.functional.conv2d(x, w, stride=s, padding=p)`` on the unbatched input,
+    shape ``(C_out, H_out, W_out)``. Each case runs under
+    :data:`~convlessons.exercises._answers.TIME_LIMIT`; a result must be real numbers (a
+    numpy array, nested lists or a tensor, also one that requires grad). The first failing
+    case gives the hint: an exception (channel axis padded, window past the border...) or a
+    time-out, a wrong shape (stride or padding forgotten, one window too many, H/W swapped,
+    no channel sum), or wrong values (flipped kernel, one input channel only, transposed
+    indices).
 
     Raises
     ------
@@ -266,7 +317,8 @@ def check_my_conv2d(answer: object, seed: int | None = None) -> Verdict:
     if not callable(answer):
         return wrong("The answer should be your function itself: answer = my_conv2d "
                      "(no parentheses).")
-    for case in MY_CONV2D_CASES:
+    cases = draw_conv2d_cases(rng)
+    for case in cases:
         x, w = _case_arrays(case, rng)
         expected = _torch_conv2d(x, w, case.stride, case.padding)
         out = learner_array(answer, (x.copy(), w.copy()),
@@ -276,5 +328,6 @@ def check_my_conv2d(answer: object, seed: int | None = None) -> Verdict:
             return wrong(_shape_hint(out.shape, case, expected.shape))
         if not np.allclose(out, expected, atol=_TOLERANCE):
             return wrong(_value_hint(out, x, w, case, expected))
-    return correct(f"Your loops agree with torch.nn.functional.conv2d on all "
-                   f"{len(MY_CONV2D_CASES)} cases (channels, stride, padding, non-square).")
+    tested = "; ".join(f"{case.idea} ({case.describe()})" for case in cases)
+    return correct(f"Your loops agree with torch.nn.functional.conv2d on {len(cases)} "
+                   f"freshly drawn cases: {tested}.")

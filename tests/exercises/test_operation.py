@@ -1,5 +1,9 @@
 """Checkers of notebooks 00 and 01: right answers pass, each typical mistake gets its hint."""
 
+import re
+from pathlib import Path
+
+import nbformat
 import numpy as np
 import pytest
 import torch
@@ -10,11 +14,13 @@ from hypothesis.extra.numpy import arrays
 
 from convlessons.exercises import NOT_ANSWERED
 from convlessons.exercises.operation import (
-    MY_CONV2D_CASES,
     check_my_conv2d,
     check_output_cell,
     check_valid_output_size,
+    draw_conv2d_cases,
 )
+
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
 # --------------------------------------------------------------------------- output size
 
@@ -148,9 +154,48 @@ def learner_conv2d(x, w, stride=1, padding=0, *, use_stride=True, use_padding=Tr
 
 def test_my_conv2d_solution_is_correct():
     verdict = check_my_conv2d(learner_conv2d)
-    assert verdict and str(len(MY_CONV2D_CASES)) in verdict.message
-    assert check_my_conv2d(lambda x, w, stride=1, padding=0: torch.from_numpy(
+    assert verdict and "6 freshly drawn cases" in verdict.message
+    assert "kernel as large as the padded input" in verdict.message
+
+
+@pytest.mark.parametrize("kind", ["tensor", "tensor requiring grad", "nested lists", "float32"])
+def test_my_conv2d_accepts_any_real_array(kind):
+    convert = {"tensor": torch.from_numpy,
+               "tensor requiring grad": lambda a: torch.from_numpy(a).requires_grad_(),
+               "nested lists": np.ndarray.tolist,
+               "float32": lambda a: a.astype(np.float32)}[kind]
+    assert check_my_conv2d(lambda x, w, stride=1, padding=0: convert(
         learner_conv2d(x, w, stride, padding)))
+
+
+def test_my_conv2d_draws_fresh_cases_with_the_edge_cases_the_notebook_teaches():
+    drawn = [draw_conv2d_cases(np.random.default_rng(seed)) for seed in range(200)]
+    assert len({cases for cases in drawn}) == 200  # shapes, strides and paddings vary
+    for plain, channels, strided, padded, mixed, whole in drawn:
+        assert plain.c_in == 1 and plain.padding == 0 and plain.height == plain.width
+        assert channels.c_in > 1
+        assert strided.stride > 1 and (strided.height - strided.kernel[0]) % strided.stride
+        assert padded.padding > 0
+        assert whole.kernel == (whole.height + 2 * whole.padding, whole.width + 2 * whole.padding)
+        assert mixed.stride > 1 and mixed.padding > 0 and mixed.height != mixed.width
+        for case in (plain, channels, strided, padded, whole, mixed):
+            x = torch.zeros(case.c_in, case.height, case.width)
+            w = torch.zeros(case.c_out, case.c_in, *case.kernel)
+            shape = F.conv2d(x, w, stride=case.stride, padding=case.padding).shape
+            assert case.output_shape(case.stride, case.padding) == tuple(shape)
+
+
+def test_my_conv2d_refuses_a_replay_table():
+    table = []
+
+    def recording(x, w, stride=1, padding=0):
+        table.append(learner_conv2d(x, w, stride, padding))
+        return table[-1]
+
+    assert check_my_conv2d(recording)
+    replayed = iter(list(table))
+    verdict = check_my_conv2d(lambda x, w, stride=1, padding=0: next(replayed))
+    assert not verdict
 
 
 @pytest.mark.parametrize(
@@ -158,7 +203,7 @@ def test_my_conv2d_solution_is_correct():
     [({"use_stride": False}, "forget the stride"),
      ({"use_padding": False}, "forget the padding"),
      ({"flip": True}, "flipped"),
-     ({"last_channel_only": True}, "only input channel 2 counts"),
+     ({"last_channel_only": True}, r"only input channel [1-3] counts"),
      ({"transposed": True}, "rows and columns are swapped"),
      ({"per_channel": True}, "one map per input channel")],
 )
@@ -167,7 +212,7 @@ def test_my_conv2d_mistakes_get_their_hint(mistake, hint):
         return learner_conv2d(x, w, stride, padding, **mistake)
 
     verdict = check_my_conv2d(buggy)
-    assert not verdict and hint in verdict.message
+    assert not verdict and re.search(hint, verdict.message), verdict.message
 
 
 def test_my_conv2d_shape_hints():
@@ -182,9 +227,16 @@ def test_my_conv2d_shape_hints():
         return learner_conv2d(x, w, stride, padding, use_stride=stride < 2 or padding < 1,
                               use_padding=stride < 2 or padding < 1)
 
-    assert "height and width are swapped" in check_my_conv2d(swapped).message
+    def one_window_too_many(x, w, stride=1, padding=0):
+        out = learner_conv2d(x, w, stride, padding)
+        rows, cols = (-(-(n + 2 * padding - k) // stride) + 1
+                      for n, k in zip(x.shape[1:], w.shape[2:], strict=True))
+        return np.pad(out, ((0, 0), (0, rows - out.shape[1]), (0, cols - out.shape[2])))
+
+    assert "swapped" in check_my_conv2d(swapped).message
     assert "keep the output-channel axis" in check_my_conv2d(no_channel_axis).message
     assert "both the stride and the padding" in check_my_conv2d(both_forgotten).message
+    assert "one window too many" in check_my_conv2d(one_window_too_many).message
 
 
 def test_my_conv2d_wrong_values_name_the_worst_cell():
@@ -206,18 +258,65 @@ def test_my_conv2d_errors_and_wrong_kinds():
     def returns_text(x, w, stride=1, padding=0):
         return "out"
 
+    def returns_complex(x, w, stride=1, padding=0):
+        return learner_conv2d(x, w, stride, padding) + 5j
+
     def pads_channels_too(x, w, stride=1, padding=0):
         return learner_conv2d(np.pad(x, padding), w, stride, 0)
 
+    def window_past_the_border(x, w, stride=1, padding=0):
+        x = np.pad(x, ((0, 0), (padding, padding), (padding, padding)))
+        kh, kw = w.shape[2:]
+        rows, cols = (-(-(n - k) // stride) + 1 for n, k in zip(x.shape[1:], (kh, kw), strict=True))
+        out = np.zeros((w.shape[0], rows, cols))
+        for o, i, j in np.ndindex(out.shape):
+            window = x[:, i * stride : i * stride + kh, j * stride : j * stride + kw]
+            out[o, i, j] = np.sum(window * w[o])
+        return out
+
+    def sizes_without_padding(x, w, stride=1, padding=0):
+        if w.shape[2] > x.shape[1]:  # the output size computed from the unpadded input
+            np.zeros((w.shape[0], x.shape[1] - w.shape[2] + 1, 1))
+        return learner_conv2d(x, w, stride, padding)
+
     assert "pad only H and W" in check_my_conv2d(pads_channels_too).message
+    past = check_my_conv2d(window_past_the_border).message  # an error, or a wrong shape when
+    assert "runs past the padded input" in past or "one window too many" in past  # it broadcasts
+    assert "padding is missing" in check_my_conv2d(sizes_without_padding).message
     crash = check_my_conv2d(crashes).message
     assert "IndexError" in crash and "rows and columns" in crash
     assert "return out" in check_my_conv2d(returns_none).message
     assert "numpy array" in check_my_conv2d(returns_text).message
+    assert "return real numbers" in check_my_conv2d(returns_complex).message
     assert "no parentheses" in check_my_conv2d(np.zeros(3)).message
     assert check_my_conv2d(...) is NOT_ANSWERED
+
+
+def test_my_conv2d_stops_a_slow_function(monkeypatch):
+    monkeypatch.setattr("convlessons.exercises._answers.TIME_LIMIT", 0.2)
+
+    def forever(x, w, stride=1, padding=0):
+        while True:
+            pass
+
+    assert "took longer than 0.2 s" in check_my_conv2d(forever).message
 
 
 def test_my_conv2d_bad_seed():
     with pytest.raises(ValueError, match="seed"):
         check_my_conv2d(learner_conv2d, seed=-1)
+
+
+def test_notebook_solution_passes_its_check_cell():
+    cells = nbformat.read(NOTEBOOKS / "01_convolution_operation.ipynb", as_version=4).cells
+    index = next(i for i, cell in enumerate(cells) if cell.cell_type == "code"
+                 and cell.source.strip() == "check_my_conv2d(answer)")
+    skeleton, solution = cells[index - 1], cells[index + 1]
+    assert "solution" in solution.metadata.get("tags", [])
+    namespace = {"np": np}
+    exec(skeleton.source, namespace)
+    assert check_my_conv2d(namespace["answer"]) is NOT_ANSWERED
+    exec(re.search(r"```python\n(.*?)```", solution.source, re.DOTALL)[1], namespace)
+    for _ in range(3):  # fresh cases each time
+        verdict = check_my_conv2d(namespace["answer"])
+        assert verdict, verdict.message
