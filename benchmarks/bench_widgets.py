@@ -49,6 +49,14 @@ def _feature_map_viewer():
     return widgets.FeatureMapViewer(SmallCNN().eval(), images[0])
 
 
+def _largest_receptive_field():
+    explorer = widgets.ReceptiveFieldExplorer(input_size=64)
+    explorer.weights.value = "random"
+    for _ in range(widgets.receptive_field.MAX_LAYERS - explorer.n_layers):
+        explorer.add_layer.click()
+    return explorer
+
+
 CASES = [
     Case("ConvExplorer", widgets.ConvExplorer, [
         ("stride", 2), ("padding", 1), ("position", 3), ("dilation", 2), ("stride", 1),
@@ -94,6 +102,21 @@ CASES = [
         ("bias", True), ("bias", False), ("in_channels", 64), ("out_channels", 128),
         ("kernel_size", 7), ("kernel_size", 3),
     ], 100),
+    Case("PoolingExplorer", widgets.PoolingExplorer, [
+        *[("position", i) for i in range(6)], ("kernel_size", 3), ("stride", 1),
+        ("mode", "average"), ("position", 20), ("kernel_size", 4), ("stride", 3),
+        ("mode", "max"), ("kernel_size", 2), ("stride", 2),
+    ], 100),
+    Case("KernelPlayground (largest: 512 RGB, 5×5)",
+         lambda: widgets.KernelPlayground(size=widgets.playground.MAX_PHOTO_SIZE), [
+             ("color", True), ("kernel.preset", "gaussian_blur_5x5"), ("kernel.preset", "edge"),
+             ("kernel.preset", "gaussian_blur_5x5"), ("view", "gabor bank"),
+             ("orientation", 45.0), ("view", "kernel"),
+         ], 400),
+    Case("ReceptiveFieldExplorer (largest: 8 layers, random, 64)", _largest_receptive_field, [
+        ("layer", 7), ("layer", 8), ("rows.7.kernel_size", 5), ("rows.7.kernel_size", 3),
+        ("input_size", 63), ("input_size", 64), ("weights", "uniform"), ("weights", "random"),
+    ], 300),
     Case("FeatureMapViewer", _feature_map_viewer, [
         ("layer", "features.conv1"), ("channel", 3), ("layer", "features.relu1"),
         ("layer", "features.pool1"), ("channel", 7), ("layer", "features.conv2"),
@@ -123,10 +146,11 @@ def time_updates(case: Case, changes: int) -> np.ndarray:
     return np.array(seconds)
 
 
-def widget_table(changes: int = 40) -> list[dict]:
-    """One row per widget: name, number of updates, median and p95 in ms, target."""
+def widget_table(changes: int = 40, only: str = "") -> list[dict]:
+    """One row per widget (those whose name contains ``only``): name, number of updates,
+    median and p95 in ms, target."""
     rows = []
-    for case in CASES:
+    for case in (case for case in CASES if only in case.name):
         seconds = time_updates(case, changes) * 1e3
         rows.append({"widget": case.name, "updates": len(seconds),
                      "median_ms": float(np.median(seconds)),
@@ -146,9 +170,10 @@ def format_table(rows: list[dict]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--changes", type=int, default=40, help="updates timed per widget (≥ 30)")
+    parser.add_argument("--only", default="", help="time only widgets whose name contains this")
     args = parser.parse_args()
     print("Widget update latency (control change → figure rendered)")
-    print(format_table(widget_table(args.changes)))
+    print(format_table(widget_table(args.changes, args.only)))
 
 
 if __name__ == "__main__":

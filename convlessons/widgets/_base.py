@@ -103,9 +103,15 @@ class FigurePanel:
         self.canvas.draw()
 
     def png(self) -> bytes:
-        """The current figure as PNG bytes, at the figure's resolution."""
+        """The current figure as PNG bytes, at the figure's resolution.
+
+        zlib level 1: about 3× faster to encode than the default level 6, for a few per
+        cent more bytes. (The live frames are encoded by matplotlib's WebAgg core, which
+        offers no compression setting.)
+        """
         buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png", dpi=self.figure.dpi)
+        self.figure.savefig(buffer, format="png", dpi=self.figure.dpi,
+                            pil_kwargs={"compress_level": 1})
         return buffer.getvalue()
 
     def store_static_image(self, png: bytes | None = None) -> None:

@@ -25,8 +25,9 @@ from convlessons.widgets._grid import SIGNED_CMAP, NumberedGrid, symmetric_limit
 
 __all__ = ["DIRECTION_THRESHOLD", "MAX_PHOTO_SIZE", "VIEWS", "KernelPlayground", "display_scale"]
 
-MAX_PHOTO_SIZE = 1024
-"""Largest photo side offered (a 1024² RGB float32 photo is 12 MiB; each result as much)."""
+MAX_PHOTO_SIZE = 512
+"""Largest photo side (the default): the result axes are ~260 px wide on screen, so a
+larger photo shows nothing more and only makes every change slower."""
 
 VIEWS = ("kernel", "sobel magnitude", "sobel direction", "gabor bank")
 """What the result panel shows."""

@@ -235,3 +235,29 @@ def test_several_figures_are_stacked_in_one_picture():
     panels = [FigurePanel((2, 1), dpi=50), FigurePanel((3, 2), dpi=50)]
     picture = imread(io.BytesIO(_stacked([panel.png() for panel in panels])))
     assert picture.shape[:2] == (50 + 100, 150)
+
+
+def _largest_receptive_field():
+    explorer = convlessons.widgets.ReceptiveFieldExplorer(input_size=64)
+    explorer.weights.value = "random"
+    for _ in range(8 - explorer.n_layers):
+        explorer.add_layer.click()
+    assert explorer.n_layers == 8
+    return explorer
+
+
+@pytest.mark.parametrize("name, factory, models", [
+    ("KernelPlayground", lambda: convlessons.widgets.KernelPlayground(size=512),
+     WIDGETS["KernelPlayground"][1]),
+    ("ReceptiveFieldExplorer", _largest_receptive_field, WIDGETS["ReceptiveFieldExplorer"][1]),
+], ids=["KernelPlayground-512-rgb", "ReceptiveFieldExplorer-8-layers-random"])
+def test_one_redraw_per_change_at_the_largest_settings(name, factory, models, monkeypatch):
+    widget = factory()
+    if name == "KernelPlayground":
+        widget.color.value = True
+        widget.kernel.preset.value = "gaussian_blur_5x5"
+    counter = Counter(widget, monkeypatch, models)
+    for control in list(_controls(widget))[:8]:
+        counter.reset()
+        if _change(control):
+            assert (counter.model_calls, counter.redraws) in ((1, 1), (0, 1)), control
