@@ -51,6 +51,9 @@ def _as_batch(image: object, model: nn.Module) -> torch.Tensor:
     if array.ndim == 4 and array.shape[0] != 1:
         raise ValueError(f"image must hold a single image (N = 1), got shape {array.shape}")
     batch = array.reshape((1,) * (4 - array.ndim) + array.shape)
+    if min(batch.shape[1:]) < 1:
+        raise ValueError(f"image must have at least one channel, row and column, got shape "
+                         f"{array.shape}")
     conv = next((m for m in model.modules() if isinstance(m, nn.Conv2d)), None)
     if conv is not None and batch.shape[1] != conv.in_channels:
         raise ValueError(
@@ -82,7 +85,15 @@ def capture_activations(model: nn.Module, image: object) -> dict[str, np.ndarray
     -------
     dict
         Layer name -> output without the batch axis (``(C, H, W)`` for feature maps), as
-        float numpy arrays, in :func:`listed_layers` order.
+        float numpy arrays, in :func:`listed_layers` order. A layer registered but not
+        called by ``forward`` has no entry.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Naming ``model`` or ``image``: not a module, an image with an empty axis, the
+        wrong number of channels, or an image the model cannot take (too small for a
+        kernel or a pooling window: torch's reason is quoted).
     """
     model = as_module(model)
     batch = _as_batch(image, model)
@@ -102,11 +113,21 @@ def capture_activations(model: nn.Module, image: object) -> dict[str, np.ndarray
         model.eval()
         with torch.no_grad():
             model(batch)
+    except RuntimeError as err:  # e.g. an image smaller than a kernel or a pooling window
+        raise ValueError(f"image of shape {tuple(np.shape(image))} does not go through the "
+                         f"model: {str(err).splitlines()[0]}") from err
     finally:
         for handle in handles:
             handle.remove()
         model.train(was_training)
-    return {name: captured[name][0].numpy() for name in names if name in captured}
+    return {name: _as_numpy(captured[name][0]) for name in names if name in captured}
+
+
+def _as_numpy(tensor: torch.Tensor) -> np.ndarray:
+    """A float32/float64 array (bfloat16 and float16 outputs widened to float32)."""
+    if tensor.dtype not in (torch.float32, torch.float64):
+        tensor = tensor.float()
+    return tensor.numpy()
 
 
 def filters_for(model: nn.Module, name: str) -> np.ndarray | None:

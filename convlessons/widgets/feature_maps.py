@@ -118,9 +118,11 @@ class FeatureMapViewer(LessonWidget):
 
     def _update(self) -> np.ndarray:
         name = self.layer.value
+        if not self.activations:
+            raise ValueError("no activations: give set_input an image the model takes")
         if name not in self.activations:
-            raise ValueError(f"no activations of layer {name!r}: give set_input an image "
-                             "the model takes")
+            raise ValueError(f"layer {name!r} is registered in the model but its forward "
+                             "pass never calls it: pick another layer")
         maps = self.activations[name]
         if maps.ndim != 3:
             raise ValueError(f"layer {name!r} outputs shape {maps.shape}, not a feature map "

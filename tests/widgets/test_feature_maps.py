@@ -74,3 +74,32 @@ def test_layer_without_feature_map_shows_message():
 def test_a_model_without_listed_layers_is_refused():
     with pytest.raises(ValueError, match="model"):
         FeatureMapViewer(nn.Linear(2, 2), np.zeros((2, 2)))
+
+
+@pytest.mark.parametrize("bad, words", [
+    (np.zeros((2, 2)), "image of shape (2, 2) does not go through the model"),  # < kernel/pool
+    (np.zeros((0, 28)), "image must have at least one channel, row and column"),
+])
+def test_an_image_the_model_cannot_take_is_shown_and_the_next_recovers(model, image, bad, words):
+    viewer = FeatureMapViewer(model, image)
+    viewer.set_input(bad)
+    assert viewer.output is None and words in viewer.problem
+    viewer.set_input(image)
+    assert viewer.problem == "" and viewer.output is not None
+
+
+def test_a_registered_but_unused_conv_says_so(image):
+    torch.manual_seed(0)
+    model = SmallCNN()
+    model.unused = nn.Conv2d(1, 1, 3)
+    viewer = FeatureMapViewer(model, image)
+    viewer.layer.value = "unused"
+    assert "never calls it" in viewer.problem
+    viewer.layer.value = viewer.layer.options[0]
+    assert viewer.problem == ""
+
+
+def test_a_bfloat16_model_is_shown_in_float32(image):
+    torch.manual_seed(0)
+    viewer = FeatureMapViewer(SmallCNN().to(torch.bfloat16), image)
+    assert viewer.problem == "" and viewer.output.dtype == np.float32
