@@ -18,10 +18,14 @@ import numpy as np
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["as_int", "as_real", "as_choice", "as_pair", "as_array", "as_instance", "as_module",
-           "shown"]
+__all__ = ["MEMORY_BUDGET", "as_int", "as_real", "as_choice", "as_pair", "as_array", "as_instance",
+           "as_module", "check_memory", "shown"]
 
 T = TypeVar("T")
+
+MEMORY_BUDGET = 2 * 2**30
+"""Largest array (bytes) a public function agrees to allocate: 2 GiB, so a learner on a
+2 GB Binder gets a message instead of a dead kernel."""
 
 _SHORT = reprlib.Repr()
 _SHORT.maxstring = _SHORT.maxother = 60
@@ -34,6 +38,37 @@ def shown(value: object) -> str:
         return _SHORT.repr(value)
     except Exception:  # a repr that raises: say what it is instead
         return f"<{type(value).__name__} object>"
+
+
+def _size(nbytes: int) -> str:
+    """``512 bytes``, ``3.0 MiB``, ``26.8 GiB`` or ``1.2e+21 GiB``: a byte count for a message."""
+    if nbytes < 2**20:
+        return f"{nbytes} bytes"
+    if nbytes < 2**30:
+        return f"{nbytes / 2**20:.1f} MiB"
+    gib = nbytes / 2**30
+    return f"{gib:.1f} GiB" if gib < 1e6 else f"{gib:.1e} GiB"
+
+
+def check_memory(shape: Sequence[int], itemsize: int, name: str, what: str,
+                 advice: str = "") -> None:
+    """Refuse, before allocating it, an array of ``shape`` larger than :data:`MEMORY_BUDGET`.
+
+    ``name`` is the parameter that makes the array large (with its value, e.g.
+    ``"padding=30000"``), ``what`` the array (``"the padded input"``); ``advice`` ends the
+    message (``"; use method='fft'"``). Exact Python ints, so ``padding=10**30`` is no overflow.
+
+    Raises
+    ------
+    ValueError
+        ``"padding=30000 implies the padded input of shape (1, 1, 60001, 60001), 26.8 GiB,
+        over the 2 GiB memory budget"``.
+    """
+    nbytes = math.prod(int(n) for n in shape) * itemsize
+    if nbytes > MEMORY_BUDGET:
+        dims = shown(tuple(int(n) for n in shape))
+        raise ValueError(f"{name} implies {what} of shape {dims}, {_size(nbytes)}, over the "
+                         f"{_size(MEMORY_BUDGET).replace('.0 ', ' ')} memory budget{advice}")
 
 
 def _is_int(value: object) -> bool:
@@ -183,8 +218,16 @@ def as_array(
         Human-readable layout for messages, e.g. ``"(N, C, H, W)"``.
     """
     allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+    if isinstance(value, np.ma.MaskedArray):
+        raise TypeError(f"{name} must be a plain array: a masked array's mask would be ignored; "
+                        f"pass {name}.filled(value) instead")
     if hasattr(value, "detach"):  # a torch.Tensor
-        value = value.detach().cpu().numpy()
+        try:
+            value = value.detach().cpu().numpy()
+        except TypeError as err:  # bfloat16, float8: no numpy dtype
+            raise TypeError(f"{name} must be a tensor numpy can read (float16, float32, float64 "
+                            f"or integers), got dtype {value.dtype}; convert it with "
+                            f"{name}.float()") from err
     try:
         array = np.asarray(value)
     except (ValueError, TypeError) as err:  # ragged nested lists

@@ -4,6 +4,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+import torch
 
 from convlessons._validation import (
     as_array,
@@ -59,6 +60,18 @@ def test_as_array():
         as_array([["a"]], "image", ndim=2)
     with pytest.raises(TypeError, match="image must be a numeric array"):
         as_array([[1], [1, 2]], "image", ndim=2)
+
+
+def test_as_array_refuses_what_it_would_misread():
+    masked = np.ma.masked_array(np.ones((2, 2)), mask=[[True, False], [False, False]])
+    with pytest.raises(TypeError, match=r"^image must be a plain array: a masked array's mask "
+                       r"would be ignored; pass image.filled\(value\)"):
+        as_array(masked, "image", ndim=2)
+    for dtype in (torch.bfloat16, torch.float8_e4m3fn):
+        with pytest.raises(TypeError, match=rf"^weight must be a tensor numpy can read .*got "
+                           rf"dtype {dtype}; convert it with weight.float\(\)"):
+            as_array(torch.ones(2, 2, dtype=dtype), "weight", ndim=2)
+    assert as_array(torch.ones(2, 2, dtype=torch.float16), "weight", ndim=2).dtype == np.float16
 
 
 def test_as_real_bounds_and_refusals():

@@ -6,11 +6,12 @@ numeric kernels behind them trust the record and never re-check.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from convlessons._validation import as_array, as_int, as_pair
+from convlessons._validation import as_array, as_int, as_pair, check_memory, shown
 from convlessons.arithmetic import conv_output_size, conv_transpose_output_size, same_padding
 
 __all__ = [
@@ -151,10 +152,9 @@ def _input_and_weight(input: object, weight: object,
     unbatched = x.ndim == 3
     if unbatched:
         x = x[np.newaxis]
-    if min(x.shape) < 1 or min(w.shape) < 1:
-        raise ValueError(
-            f"input and weight must have no empty axis, got input {x.shape}, weight {w.shape}"
-        )
+    for name, array in (("input", x), ("weight", w)):
+        if min(array.shape) < 1:
+            raise ValueError(f"{name} must have no empty axis, got shape {array.shape}")
     return x, w, unbatched
 
 
@@ -190,7 +190,9 @@ def conv2d_args(
     Checks, each raising ``ValueError``/``TypeError`` naming the parameter: input is 3-D
     (C, H, W) or 4-D (N, C, H, W); weight is 4-D (C_out, C_in/groups, kH, kW); bias is
     (C_out,); stride, dilation >= 1; padding >= 0 or one of ``PADDING_MODES``; ``groups``
-    divides C_in and C_out; the dilated kernel fits the padded input; all values finite.
+    divides C_in and C_out; the dilated kernel fits the padded input; all values finite;
+    the padded input and the output within ``_validation.MEMORY_BUDGET`` (checked before
+    padding, so ``padding=10**30`` is refused, not attempted).
     """
     x, w, unbatched = _input_and_weight(input, weight, "(C_out, C_in/groups, kH, kW)")
     stride_hw = as_pair(stride, "stride", minimum=1)
@@ -214,6 +216,11 @@ def conv2d_args(
     pads = _conv_padding(padding, size, kernel, stride_hw, dilation_hw)
     out_size = _sliding_output_size(size, kernel, stride_hw, pads, dilation_hw, "weight")
     x, w, b = _in_result_dtype(x, w, b)
+    top, bottom, left, right = pads
+    check_memory((*x.shape[:2], size[0] + top + bottom, size[1] + left + right), x.itemsize,
+                 f"padding={shown(padding)}", "the padded input")
+    check_memory((x.shape[0], c_out, *out_size), x.itemsize,
+                 f"input {x.shape} with weight {w.shape}", "the output")
     return ConvArgs(
         input=pad_zeros(x, pads),
         weight=w,
@@ -245,7 +252,8 @@ def conv_transpose2d_args(input: object, weight: object, bias: object, stride: o
     ``weight.shape[0] == C_in``; bias is (C_out,); stride, dilation >= 1; padding >= 0;
     ``0 <= output_padding < max(stride, dilation)`` and a positive output size
     (``arithmetic.conv_transpose_output_size``); ``groups`` divides C_in; no empty axis;
-    all values finite.
+    all values finite; the columns and the uncropped output within
+    ``_validation.MEMORY_BUDGET`` (``stride=10**30`` is refused before allocating).
     """
     x, w, unbatched = _input_and_weight(input, weight, "(C_in, C_out/groups, kH, kW)")
     stride_hw = as_pair(stride, "stride", minimum=1)
@@ -267,6 +275,12 @@ def conv_transpose2d_args(input: object, weight: object, bias: object, stride: o
     full_h, full_w = (conv_transpose_output_size(n, k, s, dilation=d)
                       for n, k, s, _, _, d in axes)
     x, w, b = _in_result_dtype(x, w, b)
+    check_memory((x.shape[0], groups * math.prod(w.shape[1:]), x.shape[2] * x.shape[3]),
+                 x.itemsize, f"input {x.shape} with weight {w.shape}",
+                 "one kernel copy per input pixel (the columns)")
+    check_memory((x.shape[0], w.shape[1] * groups, full_h, full_w), x.itemsize,
+                 f"stride={shown(stride)} with dilation={shown(dilation)}",
+                 "the full output before cropping")
     pad_h, pad_w = padding_hw
     return TransposedArgs(x, w, b, stride_hw, (pad_h, pad_h, pad_w, pad_w), dilation_hw,
                           groups, (out_h, out_w), unbatched, output_padding=extra_hw,
@@ -290,11 +304,22 @@ def im2col_args(
 ) -> tuple[np.ndarray, WindowArgs]:
     """Validate ``torch.nn.functional.unfold`` arguments; return the 4-D input and geometry.
 
-    ``input`` may be (N, C, H, W) or unbatched (C, H, W); padding is an int or pair
-    (symmetric, as in ``unfold``).
+    ``input`` may be (N, C, H, W) or unbatched (C, H, W), no axis empty; padding is an int
+    or pair (symmetric, as in ``unfold``); the padded input and the columns
+    (N, C·kH·kW, L) within ``_validation.MEMORY_BUDGET``.
     """
     x = as_array(input, "input", ndim=(3, 4), layout="(N, C, H, W) or (C, H, W)")
+    if min(x.shape) < 1:
+        raise ValueError(f"input must have no empty axis, got shape {x.shape}")
     geometry = _window_geometry((x.shape[-2], x.shape[-1]), kernel_size, stride, padding, dilation)
+    (kh, kw), (h_out, w_out) = geometry.kernel_size, geometry.output_size
+    top, bottom, left, right = geometry.padding
+    check_memory((*x.shape[:-2], x.shape[-2] + top + bottom, x.shape[-1] + left + right),
+                 x.itemsize, f"padding={shown(padding)}", "the padded input")
+    check_memory((*x.shape[:-3], x.shape[-3] * kh * kw, h_out * w_out), x.itemsize,
+                 f"input {x.shape} with kernel_size={shown(kernel_size)}", "the columns",
+                 "; conv2d(..., method='im2col') multiplies them band by band and "
+                 "method='fft' builds none")
     return x, geometry
 
 
@@ -309,9 +334,12 @@ def col2im_args(
     """Validate ``torch.nn.functional.fold`` arguments; return the columns and geometry.
 
     ``columns`` is (N, C*kH*kW, L) or unbatched (C*kH*kW, L), and L must equal the number
-    of sliding-window positions over ``output_size`` (H, W) padded by ``padding``.
+    of sliding-window positions over ``output_size`` (H, W) padded by ``padding``; the
+    padded image within ``_validation.MEMORY_BUDGET``.
     """
     cols = as_array(columns, "columns", ndim=(2, 3), layout="(N, C*kH*kW, L) or (C*kH*kW, L)")
+    if min(cols.shape) < 1:
+        raise ValueError(f"columns must have no empty axis, got shape {cols.shape}")
     size = as_pair(output_size, "output_size", minimum=1)
     geometry = _window_geometry(size, kernel_size, stride, padding, dilation)
     taps = geometry.kernel_size[0] * geometry.kernel_size[1]
@@ -319,6 +347,11 @@ def col2im_args(
         raise ValueError(
             f"columns.shape[-2] must be a multiple of kH*kW = {taps}, got {cols.shape[-2]}"
         )
+    top, bottom, left, right = geometry.padding
+    check_memory((*cols.shape[:-2], cols.shape[-2] // taps, size[0] + top + bottom,
+                  size[1] + left + right), cols.itemsize,
+                 f"output_size={shown(output_size)} with padding={shown(padding)}",
+                 "the folded image")
     positions = geometry.output_size[0] * geometry.output_size[1]
     if cols.shape[-1] != positions:
         raise ValueError(

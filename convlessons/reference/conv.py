@@ -24,7 +24,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from convlessons._validation import as_array
+from convlessons._validation import as_array, as_int
 from convlessons.arithmetic import conv_output_size
 from convlessons.reference._args import conv2d_args, pad_zeros
 from convlessons.reference.im2col import sliding_windows
@@ -375,6 +375,7 @@ def conv2d(
     """
     if not isinstance(method, str) or method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    as_int(tile, "tile", minimum=1)  # refused for every method, used by 'winograd'
     args = conv2d_args(input, weight, bias, stride, padding, dilation, groups)
     if method == "winograd":
         check_winograd_supported(args.weight.shape[2:], args.stride, args.dilation, tile)

@@ -35,6 +35,7 @@ from convlessons.reference._args import conv2d_args, pad_zeros
 from convlessons.reference.im2col import sliding_windows
 
 __all__ = [
+    "WINOGRAD_MAX_SIZE",
     "WINOGRAD_TILES",
     "interpolation_points",
     "winograd_matrices",
@@ -48,6 +49,11 @@ __all__ = [
 
 WINOGRAD_TILES = (2, 4, 6)
 """Output tile sizes ``m`` that :func:`conv2d_winograd` accepts for F(m x m, 3 x 3)."""
+
+WINOGRAD_MAX_SIZE = 16
+"""Largest ``m`` and ``r`` :func:`winograd_matrices` builds: its exact fractions take a
+fraction of a second for ``m = r = 16`` and grow quickly with ``n = m + r - 1`` (``m = 64``:
+seconds; ``10**6``: out of memory), while float64 loses all accuracy long before."""
 
 _KERNEL = 3
 
@@ -137,17 +143,17 @@ def winograd_matrices(m: int, r: int = 3) -> tuple[np.ndarray, np.ndarray, np.nd
     Parameters
     ----------
     m
-        Outputs per tile, ``>= 1``.
+        Outputs per tile, ``1 <= m <=`` :data:`WINOGRAD_MAX_SIZE`.
     r
-        Filter length, ``>= 1``.
+        Filter length, ``1 <= r <=`` :data:`WINOGRAD_MAX_SIZE`.
 
     Returns
     -------
     tuple of numpy.ndarray
         ``B^T`` (n, n), ``G`` (n, r) and ``A^T`` (m, n), float64.
     """
-    m = as_int(m, "m", minimum=1)
-    r = as_int(r, "r", minimum=1)
+    m = as_int(m, "m", minimum=1, maximum=WINOGRAD_MAX_SIZE)
+    r = as_int(r, "r", minimum=1, maximum=WINOGRAD_MAX_SIZE)
     return tuple(np.array(matrix, dtype=np.float64) for matrix in _exact_matrices(m, r))
 
 

@@ -99,6 +99,9 @@ IM2COL_ERRORS = [
     ({"padding": -1}, ValueError, r"padding must be a non-negative int .*>= 0"),
     ({"padding": "same"}, TypeError, r"padding must be"),
     ({"dilation": 0}, ValueError, r"dilation must be a positive int .*>= 1"),
+    ({"input": np.ones((1, 1, 0, 5))}, ValueError, r"^input must have no empty axis, got shape"),
+    ({"input": np.ones((0, 5, 5))}, ValueError, r"^input must have no empty axis"),
+    ({"padding": 10**30}, ValueError, r"^padding=10{30} implies the padded input .* budget"),
 ]
 
 
@@ -121,6 +124,9 @@ COL2IM_ERRORS = [
     ({"stride": 0}, ValueError, r"stride must be a positive int"),
     ({"padding": -2}, ValueError, r"padding must be a non-negative int"),
     ({"dilation": (1, 0)}, ValueError, r"dilation must be a positive int"),
+    ({"columns": np.ones((1, 0, 9))}, ValueError, r"^columns must have no empty axis"),
+    ({"output_size": 10**6}, ValueError,
+     r"^output_size=1000000 with padding=0 implies the folded image of shape \(1, 1, 1000000, "),
 ]
 
 
