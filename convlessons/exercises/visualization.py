@@ -1,5 +1,8 @@
-"""Checkers for ``10_visualization``: receptive fields of a trained CNN, oriented channels.
+"""Checkers for ``10_visualization``: reading a trained CNN from the inside.
 
+- :func:`check_my_capture` -- the learner's ``fn(model, layer_name, x)`` must return one
+  layer's output with a forward hook, as it was when the layer ran (even when an in-place
+  ReLU overwrites it afterwards), and leave no hook behind.
 - :func:`check_layer_receptive_field` -- the receptive field (in input pixels) of one unit
   after a named layer of ``SmallCNN.features``.
 - :func:`bar_images`, :func:`orientation_selectivity` -- how much more each first-block
@@ -15,25 +18,238 @@ this module adds the ones a real CNN invites (padding, the pooling window).
 
 from __future__ import annotations
 
+import copy
+from collections import OrderedDict
+from dataclasses import dataclass
+
 import numpy as np
 import torch
+from torch import nn
 
 from convlessons._validation import as_instance, as_int
 from convlessons.arithmetic import layers_from_module, receptive_field
 from convlessons.exercises import Verdict, checker, correct, wrong
-from convlessons.exercises._answers import UnreadableAnswer, whole_number
+from convlessons.exercises._answers import UnreadableAnswer, learner_array, whole_number
 from convlessons.exercises.parameters import check_receptive_field
+from convlessons.exercises.training import _one_thread, _torch_seeded
 from convlessons.models import SmallCNN
 
 __all__ = [
     "bar_images",
     "check_layer_receptive_field",
+    "check_my_capture",
     "check_vertical_edge_channel",
     "orientation_selectivity",
 ]
 
 SELECTIVE_RATIO = 1.5
 """A channel whose vertical/horizontal response ratio reaches this prefers vertical bars."""
+
+
+# -------------------------------------------------------------------- capturing with a hook
+
+
+@dataclass(frozen=True)
+class _CaptureCase:
+    """A small eval-mode model, the name of one of its layers, an input batch ``x`` and what
+    :func:`_record` saw when the model ran on ``x``."""
+
+    model: nn.Module
+    layer_name: str
+    x: torch.Tensor
+    what: str
+    record: dict[str, dict[str, np.ndarray]]
+
+    def describe(self) -> str:
+        return (f"layer_name={self.layer_name!r} ({self.what}), x of shape "
+                f"{tuple(self.x.shape)}")
+
+
+def _capture_models(rng: np.random.Generator) -> list[tuple[nn.Module, str, int, str, bool]]:
+    """``(model, layer_name, in_channels, what, overwritten)`` for three fresh little CNNs in
+    eval mode with random BatchNorm statistics: a BatchNorm inside a sub-module followed by an
+    in-place ReLU, a conv with ``C_in ≠ C_out`` followed by an in-place ReLU (default
+    integer names), a conv inside a sub-module followed by a BatchNorm (input and output of
+    the same shape). ``overwritten``: an in-place op changes the layer's output later."""
+
+    def some(low: int, high: int) -> int:
+        return int(rng.integers(low, high + 1))
+
+    c_in, channels = some(1, 3), some(2, 4)
+    widened = channels + some(1, 2)
+    with _torch_seeded(int(rng.integers(2**31))), torch.no_grad():
+        models = [
+            (nn.Sequential(OrderedDict(
+                features=nn.Sequential(OrderedDict(
+                    conv=nn.Conv2d(c_in, channels, 3, padding=1, bias=False),
+                    bn=nn.BatchNorm2d(channels), relu=nn.ReLU(inplace=True))),
+                gap=nn.AdaptiveAvgPool2d(1), flatten=nn.Flatten(),
+                classifier=nn.Linear(channels, some(2, 4)))),
+             "features.bn", c_in, "a BatchNorm inside `features`, an in-place ReLU after it", True),
+            (nn.Sequential(nn.Conv2d(c_in, widened, some(2, 3)), nn.ReLU(inplace=True),
+                           nn.Conv2d(widened, channels, 3, padding=1), nn.BatchNorm2d(channels),
+                           nn.ReLU(inplace=True)),
+             "0", c_in, f"a conv from {c_in} to {widened} channels, an in-place ReLU after it",
+             True),
+            (nn.Sequential(OrderedDict(
+                stem=nn.Sequential(nn.Conv2d(c_in, channels, 3, padding=1), nn.ReLU()),
+                block=nn.Sequential(OrderedDict(
+                    conv=nn.Conv2d(channels, channels, 3, padding=1),
+                    bn=nn.BatchNorm2d(channels), relu=nn.ReLU(inplace=True))))),
+             "block.conv", c_in, "a conv inside `block`, its input the same shape as its output",
+             False),
+        ]
+        for model, *_ in models:
+            for layer in model.modules():
+                if isinstance(layer, nn.BatchNorm2d):
+                    layer.weight.uniform_(0.5, 1.5)
+                    layer.bias.normal_(0.0, 0.5)
+                    layer.running_mean.normal_(0.0, 0.3)
+                    layer.running_var.uniform_(0.5, 2.0)
+            model.eval()
+    return models
+
+
+def _record(model: nn.Module, x: torch.Tensor) -> dict[str, dict[str, np.ndarray]]:
+    """For every leaf layer of a copy of ``model`` run on ``x``: its ``input`` and ``output``
+    copied when it ran, and ``kept`` -- its output read after the whole pass through a tensor
+    sharing its storage (what a hook without a copy is left with)."""
+    model = copy.deepcopy(model)
+    seen: dict[str, dict[str, torch.Tensor]] = {}
+
+    def hook_for(name: str):
+        def hook(_module: nn.Module, inputs: tuple[torch.Tensor, ...],
+                 output: torch.Tensor) -> None:
+            seen[name] = {"input": inputs[0].detach().clone(), "output": output.detach().clone(),
+                          "kept": output.detach()}
+
+        return hook
+
+    for name, layer in model.named_modules():
+        if not list(layer.children()):
+            layer.register_forward_hook(hook_for(name))
+    with torch.no_grad():
+        final = model(x.clone())
+    record = {name: {key: value.double().numpy() for key, value in tensors.items()}
+              for name, tensors in seen.items()}
+    record[""] = {"output": final.double().numpy()}
+    return record
+
+
+def _capture_cases(rng: np.random.Generator) -> list[_CaptureCase]:
+    """:func:`_capture_models` with inputs of random batch size (1–3) and side (5–9). Where
+    an in-place ReLU follows the layer, ``x`` is drawn again (a few times at most) until the
+    ReLU really overwrites some of the layer's output: it has negative values."""
+    cases = []
+    for model, name, c_in, what, overwritten in _capture_models(rng):
+        for _attempt in range(20):
+            shape = (int(rng.integers(1, 4)), c_in, *rng.integers(5, 10, size=2))
+            x = torch.from_numpy(rng.standard_normal(shape).astype(np.float32))
+            record = _record(model, x)
+            if not overwritten or (record[name]["output"] < 0).any():
+                break
+        cases.append(_CaptureCase(model, name, x, what, record))
+    return cases
+
+
+def _hooks_on(model: nn.Module) -> list[str]:
+    """Names of the layers of ``model`` that hold a forward hook or forward pre-hook."""
+    return [name or "the model itself" for name, layer in model.named_modules()
+            if layer._forward_hooks or layer._forward_pre_hooks]
+
+
+def _capture_error_hint(error: BaseException | None) -> str:
+    if isinstance(error, KeyError | AttributeError):
+        return ("Find the layer by its full name: dict(model.named_modules())[layer_name] "
+                "(or model.get_submodule(layer_name)) also reaches layers inside sub-modules, "
+                "such as 'features.bn'.")
+    if isinstance(error, TypeError) and "positional argument" in str(error):
+        return "PyTorch calls a forward hook with three arguments: hook(module, inputs, output)."
+    return ""
+
+
+def _capture_hint(result: np.ndarray, record: dict[str, dict[str, np.ndarray]],
+                  case: _CaptureCase) -> str:
+    """The slip a wrong capture reproduces: the overwritten copy, the input, the batch axis,
+    another layer's output; else what differs."""
+    want = record[case.layer_name]
+    start = f"On {case.describe()}"
+
+    def same(candidate: np.ndarray) -> bool:
+        return result.shape == candidate.shape and np.allclose(result, candidate, rtol=1e-4,
+                                                               atol=1e-5)
+
+    if same(want["kept"]):
+        return (f"{start} you returned the values as they were after the whole forward pass: "
+                "the in-place ReLU after the layer overwrote them. Your hook saw the right "
+                "values when it ran, but what you kept shares its storage with the layer's "
+                "output (detach() does not copy), so the in-place ReLU changed your copy "
+                "too. Keep a copy of its own.")
+    if same(want["input"]):
+        return (f"{start} you returned the layer's input. A forward hook receives "
+                "(module, inputs, output): inputs is what went into the layer.")
+    if result.shape == want["output"].shape[1:]:
+        return (f"{start} your result has shape {result.shape}, the layer's output "
+                f"{want['output'].shape}: return it whole, batch axis included.")
+    for name, seen in record.items():
+        if name != case.layer_name and same(seen["output"]):
+            layer = f"layer {name!r}" if name else "the whole model (its logits)"
+            return (f"{start} you returned the output of {layer}, not of "
+                    f"{case.layer_name!r}. Hook the layer named layer_name.")
+    if result.shape != want["output"].shape:
+        return (f"{start} your result has shape {result.shape}; the layer's output has "
+                f"shape {want['output'].shape}.")
+    return (f"{start} your values are not the layer's output for x (largest difference "
+            f"{np.abs(result - want['output']).max():.3g}). Run the model once on x, "
+            "as it is (it is already in eval mode), and keep what the hook receives.")
+
+
+@checker
+def check_my_capture(answer: object) -> Verdict:
+    """Run the learner's ``my_capture(model, layer_name, x)`` on three fresh little models.
+
+    Each call builds three small CNNs with fresh random weights and BatchNorm statistics
+    (under ``torch.random.fork_rng``, so the notebook's own random draws do not change), in
+    eval mode: a BatchNorm inside a sub-module followed by ``ReLU(inplace=True)``, a conv
+    with ``C_in ≠ C_out`` followed by an in-place ReLU, a conv inside a sub-module whose
+    input and output have the same shape. ``x`` is a float32 batch of 1–3 random images
+    (5–9 pixels a side); each call runs under
+    :data:`~convlessons.exercises._answers.TIME_LIMIT`. The result must equal the layer's
+    output as it was when the layer ran (``rtol=1e-4``, ``atol=1e-5``), with its batch axis,
+    and afterwards no layer of the model may hold a forward hook or pre-hook. Hints: the
+    values left after an in-place ReLU overwrote them (no copy), the layer's input instead
+    of its output, the batch axis dropped, another layer's output, a hook left registered,
+    a layer looked up by attribute (``KeyError``/``AttributeError``), a hook with the wrong
+    signature.
+    """
+    rng = np.random.default_rng()
+    with _one_thread():
+        cases = _capture_cases(rng)
+    yield
+    if not callable(answer):
+        return wrong("The answer should be your function itself: answer = my_capture "
+                     "(no parentheses).")
+    for case in cases:
+        record = case.record
+        with _one_thread():
+            result = learner_array(answer, (case.model, case.layer_name, case.x.clone()),
+                                   case=case.describe(), returns='captured["output"]',
+                                   error_hint=_capture_error_hint)
+        left = _hooks_on(case.model)
+        leftover = (f"Your hook is still registered on {', '.join(map(repr, left))}: every "
+                    "later forward pass of the model calls it again. Keep the handle that "
+                    "register_forward_hook returns and remove the hook, also when the forward "
+                    "pass fails.") if left else ""
+        want = record[case.layer_name]["output"]
+        if not (result.shape == want.shape and np.allclose(result, want, rtol=1e-4,
+                                                           atol=1e-5)):
+            return wrong(" ".join(text for text in (_capture_hint(result, record, case),
+                                                    leftover) if text))
+        if left:
+            return wrong(f"On {case.describe()} the values are right. {leftover}")
+    return correct(f"Your function returned the output each layer had when it ran, on "
+                   f"{len(cases)} fresh models: {'; '.join(case.what for case in cases)}. "
+                   "No hook was left behind.")
 
 
 # -------------------------------------------------------------------- receptive field

@@ -1,132 +1,246 @@
-"""Checkers of notebook 07: conv-BN fusion by hand, a pruning ratio that keeps accuracy."""
+"""Checkers of notebook 11: conv-BN fusion and one block's pruning written by the learner, a
+pruning ratio that keeps accuracy; and the notebook's own solutions pass its check cells."""
+
+import copy
+import time
 
 import numpy as np
 import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from notebook_solutions import run_with_solutions
 from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 from convlessons.data import make_shapes_dataset
 from convlessons.exercises import NOT_ANSWERED
-from convlessons.exercises.optimization import check_fused_conv_bn, check_pruning_ratio
+from convlessons.exercises.optimization import (
+    _fusion_cases,
+    check_my_fuse_conv_bn,
+    check_my_prune,
+    check_pruning_ratio,
+)
 from convlessons.models import SmallCNN, train
 
-# ------------------------------------------------------------------ fusion by hand
+# ------------------------------------------------------------------ fusion
 
 
-def _conv_bn(seed: int, bias: bool = True, eps: float = 1e-3) -> tuple[nn.Conv2d, nn.BatchNorm2d]:
-    """A float64 conv (with bias) and an eval-mode BN with random statistics; eps matters."""
-    generator = torch.Generator().manual_seed(seed)
-    conv = nn.Conv2d(2, 3, 3, bias=bias).double().eval()
-    bn = nn.BatchNorm2d(3, eps=eps).double().eval()
+def fuse(conv, bn, slip=None):
+    """The notebook's solution, with switches for the typical slips."""
+    fused = copy.deepcopy(conv)
     with torch.no_grad():
-        for tensor in [conv.weight, *([conv.bias] if bias else []), bn.weight, bn.bias,
-                       bn.running_mean]:
-            tensor.copy_(torch.randn(tensor.shape, generator=generator, dtype=torch.float64))
-        bn.running_var.copy_(torch.rand(3, generator=generator, dtype=torch.float64) * 0.01
-                             + 0.002)
-    return conv, bn
+        variance = bn.running_var
+        divisor = {"variance": variance + bn.eps, "no-eps": torch.sqrt(variance)}.get(
+            slip, torch.sqrt(variance + bn.eps))
+        scale = (1.0 if slip == "no-gamma" else bn.weight) / divisor
+        if slip != "unscaled":
+            fused.weight.mul_(scale.reshape(-1, 1, 1, 1))
+        own = conv.bias if conv.bias is not None and slip != "no-conv-bias" else torch.zeros_like(
+            scale)
+        bias = {"no-beta": (own - bn.running_mean) * scale,
+                "no-mu": own * scale + bn.bias,
+                "bias-unscaled": own - bn.running_mean * scale + bn.bias}.get(
+            slip, (own - bn.running_mean) * scale + bn.bias)
+        if slip != "no-bias":
+            fused.bias = nn.Parameter(bias)
+    if slip == "new-conv":  # right numbers in a conv built without the original's geometry
+        plain = nn.Conv2d(conv.in_channels, conv.out_channels, conv.kernel_size,
+                          groups=conv.groups)
+        plain.load_state_dict(fused.state_dict())
+        return plain
+    return (fused.weight, fused.bias) if slip == "pair" else fused
 
 
-def _pieces(conv, bn):
-    def np_(t):
-        return t.detach().numpy()
-
-    bias = np_(conv.bias) if conv.bias is not None else np.zeros(3)
-    return (np_(conv.weight), bias, np_(bn.weight), np_(bn.bias), np_(bn.running_mean),
-            np_(bn.running_var), bn.eps)
+def test_fusion_solution_passes_and_says_what_it_tested():
+    verdict = check_my_fuse_conv_bn(fuse)
+    assert verdict and "where a missing ε or square root shows" in verdict.message
 
 
-@settings(max_examples=25)
-@given(seed=st.integers(0, 2**31 - 1), bias=st.booleans())
-def test_torch_fusion_is_accepted_and_a_perturbed_one_is_not(seed, bias):
-    conv, bn = _conv_bn(seed, bias)
-    oracle = fuse_conv_bn_eval(conv, bn)
-    weight, fused_bias = oracle.weight.detach(), oracle.bias.detach()
-    assert check_fused_conv_bn((weight, fused_bias), conv, bn)
-    assert check_fused_conv_bn((weight.float().numpy(), fused_bias.float().numpy()), conv, bn)
-    assert not check_fused_conv_bn((weight * 1.001, fused_bias), conv, bn)
-    assert not check_fused_conv_bn((weight, fused_bias + 1e-3), conv, bn)
-
-
-def _weight(w, b, g, beta, mu, var, eps, divide):
-    return w * (g / divide(var, eps)).reshape(-1, 1, 1, 1)
-
-
-def _right_scale(var, eps):
-    return np.sqrt(var + eps)
+def test_torch_fusion_passes():
+    assert check_my_fuse_conv_bn(fuse_conv_bn_eval)
 
 
 @pytest.mark.parametrize(
-    ("make_weight", "hint"),
+    ("slip", "hint"),
     [
-        (lambda w, b, g, beta, mu, var, eps: _weight(w, b, g, beta, mu, var, eps,
-                                                     lambda v, e: v + e), "σ² + ε"),
-        (lambda w, b, g, beta, mu, var, eps: _weight(w, b, g, beta, mu, var, eps,
-                                                     lambda v, e: np.sqrt(v)), "forgot ε"),
-        (lambda w, b, g, beta, mu, var, eps: w / np.sqrt(var + eps).reshape(-1, 1, 1, 1),
-         "forgot γ"),
-        (lambda w, b, g, beta, mu, var, eps: w, "not scaled"),
+        ("variance", "weight and bias: you divided by σ² + ε, the variance"),
+        ("no-eps", "weight and bias: you forgot ε"),
+        ("no-gamma", "you forgot γ"),
+        ("unscaled", "the weight is not scaled"),
+        ("no-conv-bias", "you left out the conv's own bias b"),
+        ("no-beta", "you forgot β"),
+        ("no-mu", "subtract the running mean μ"),
+        ("bias-unscaled", "the conv's bias must be scaled too"),
+        ("no-bias", "your conv has no bias"),
+        ("new-conv", "instead of"),
+        ("pair", "your function returned a tuple"),
     ],
-    ids=["variance", "no-eps", "no-gamma", "unscaled"],
 )
-def test_weight_mistakes_get_their_hint(make_weight, hint):
-    conv, bn = _conv_bn(1)
-    w, b, g, beta, mu, var, eps = _pieces(conv, bn)
-    right_bias = (b - mu) * g / _right_scale(var, eps) + beta
-    verdict = check_fused_conv_bn((make_weight(w, b, g, beta, mu, var, eps), right_bias),
-                                  conv, bn)
-    assert not verdict
-    assert hint in verdict.message and "Bias is right" in verdict.message
+def test_each_fusion_slip_gets_its_hint_on_every_draw(slip, hint):
+    for _ in range(3):
+        verdict = check_my_fuse_conv_bn(lambda conv, bn: fuse(conv, bn, slip))
+        assert not verdict and hint in verdict.message, verdict.message
+
+
+def test_an_unfused_pair_fails_on_every_draw():
+    for _ in range(5):  # the issue: with a fresh BatchNorm (eps 1e-5, var 1) the conv passed
+        assert not check_my_fuse_conv_bn(lambda conv, bn: conv)
+
+
+@settings(max_examples=20)
+@given(st.integers(0, 2**32 - 1))
+def test_every_drawn_pair_makes_eps_and_the_square_root_visible(seed):
+    for case in _fusion_cases(np.random.default_rng(seed)):
+        assert not case.bn.training and case.bn.eps >= 0.05
+        variance = case.bn.running_var.double()
+        right = torch.sqrt(variance + case.bn.eps)
+        for slip in (torch.sqrt(variance), variance + case.bn.eps):
+            assert ((slip / right - 1).abs() > 0.3).all()  # a 30 % error in every channel
+
+
+def test_fusion_with_none_bias_arithmetic_names_the_missing_bias():
+    verdict = check_my_fuse_conv_bn(lambda conv, bn: conv.bias - bn.running_mean)
+    assert not verdict and "count its bias as 0" in verdict.message
+
+
+def test_fusion_draws_fresh_pairs_without_touching_the_torch_rng():
+    seen = []
+
+    def spy(conv, bn):
+        seen.append((tuple(conv.weight.shape), bn.eps))
+        return fuse(conv, bn)
+
+    _ = torch.manual_seed(3)
+    expected = torch.rand(3)
+    _ = torch.manual_seed(3)
+    assert check_my_fuse_conv_bn(spy) and check_my_fuse_conv_bn(spy)
+    assert torch.equal(torch.rand(3), expected)
+    assert seen[:3] != seen[3:]
+
+
+class SlowConv(nn.Conv2d):
+    def forward(self, x):
+        time.sleep(10)
+        return super().forward(x)
+
+
+def test_fusion_refuses_non_functions_and_stops_slow_functions_and_layers(monkeypatch):
+    assert check_my_fuse_conv_bn(...) is NOT_ANSWERED
+    assert "your function itself" in check_my_fuse_conv_bn(nn.Conv2d(1, 1, 1)).message
+    monkeypatch.setattr("convlessons.exercises._answers.TIME_LIMIT", 0.2)
+    assert "took longer than 0.2 s" in check_my_fuse_conv_bn(
+        lambda conv, bn: time.sleep(10)).message
+
+    def slow_layer(conv, bn):
+        fused = fuse(conv, bn)
+        fused.__class__ = SlowConv
+        return fused
+
+    verdict = check_my_fuse_conv_bn(slow_layer)
+    assert not verdict and "took longer than 0.2 s" in verdict.message
+    assert "your fused conv run on x" in verdict.message
+
+
+# ------------------------------------------------------------------ pruning one block
+
+
+def prune(conv1, bn1, conv2, keep, slip=None):
+    """The notebook's solution, with switches for the typical slips."""
+    conv1, bn1, conv2 = copy.deepcopy((conv1, bn1, conv2))
+    with torch.no_grad():
+        if slip != "conv1":
+            conv1.weight = nn.Parameter(conv1.weight[keep])
+        if conv1.bias is not None and slip != "bias1":
+            conv1.bias = nn.Parameter(conv1.bias[keep])
+        if slip != "bn":
+            bn1.weight = nn.Parameter(bn1.weight[keep])
+            bn1.bias = nn.Parameter(bn1.bias[keep])
+            if slip == "stats":
+                bn1.running_mean, bn1.running_var = torch.zeros(len(keep)), torch.ones(len(keep))
+            else:
+                bn1.running_mean = bn1.running_mean[keep]
+                bn1.running_var = bn1.running_var[keep]
+        if slip == "axis":
+            conv2.weight = nn.Parameter(conv2.weight[keep])
+        elif slip == "order":
+            conv2.weight = nn.Parameter(conv2.weight[:, keep[::-1]])
+        elif slip != "next":
+            conv2.weight = nn.Parameter(conv2.weight[:, keep])
+        if slip == "bias2" and conv2.bias is not None:
+            conv2.bias = nn.Parameter(conv2.bias[: len(keep)])
+    conv1.out_channels = bn1.num_features = conv2.in_channels = len(keep)
+    if slip == "eps":
+        fresh = nn.BatchNorm2d(len(keep)).eval()
+        fresh.load_state_dict(bn1.state_dict())
+        bn1 = fresh
+    if slip == "padding":
+        plain = nn.Conv2d(conv2.in_channels, conv2.out_channels, conv2.kernel_size,
+                          stride=conv2.stride, bias=conv2.bias is not None)
+        plain.load_state_dict(conv2.state_dict())
+        conv2 = plain
+    return conv1, bn1, conv2
+
+
+def test_prune_solution_passes_and_says_what_it_tested():
+    verdict = check_my_prune(prune)
+    assert verdict and "a single channel kept" in verdict.message
 
 
 @pytest.mark.parametrize(
-    ("make_bias", "hint"),
+    ("slip", "hint"),
     [
-        (lambda b, beta, mu, s: -mu * s + beta, "conv's own bias"),
-        (lambda b, beta, mu, s: (b - mu) * s, "forgot β"),
-        (lambda b, beta, mu, s: b * s + beta, "running mean μ"),
-        (lambda b, beta, mu, s: b - mu * s + beta, "must be scaled too"),
+        ("conv1", "conv1 still has all"),
+        ("bias1", "conv1's bias still has"),
+        ("bn", "the BatchNorm is not sliced"),
+        ("stats", "A new BatchNorm2d starts with running mean 0"),
+        ("next", "the next layer is not sliced"),
+        ("axis", "you sliced conv2 along the wrong axis"),
+        ("order", "conv2's input slices are not those of the kept channels"),
+        ("bias2", "conv2's bias belongs to its"),
+        ("eps", "bn1's eps is 1e-05, the original's 0.01"),
+        ("padding", "padding (0, 0) instead of"),
     ],
-    ids=["no-conv-bias", "no-beta", "no-mu", "bias-unscaled"],
 )
-def test_bias_mistakes_get_their_hint(make_bias, hint):
-    conv, bn = _conv_bn(2)
-    w, b, g, beta, mu, var, eps = _pieces(conv, bn)
-    scale = g / _right_scale(var, eps)
-    verdict = check_fused_conv_bn((w * scale.reshape(-1, 1, 1, 1), make_bias(b, beta, mu, scale)),
-                                  conv, bn)
-    assert not verdict
-    assert verdict.message.startswith("Weight is right.") and hint in verdict.message
+def test_each_pruning_slip_gets_its_hint_on_every_draw(slip, hint):
+    for _ in range(3):
+        verdict = check_my_prune(lambda conv1, bn1, conv2, keep: prune(conv1, bn1, conv2, keep,
+                                                                        slip))
+        assert not verdict and hint in verdict.message, verdict.message
 
 
-def test_bias_divided_by_the_variance_gets_its_hint():
-    conv, bn = _conv_bn(3)
-    w, b, g, beta, mu, var, eps = _pieces(conv, bn)
-    scale = g / np.sqrt(var + eps)
-    verdict = check_fused_conv_bn((w * scale.reshape(-1, 1, 1, 1),
-                                   (b - mu) * g / (var + eps) + beta), conv, bn)
-    assert not verdict and "σ² + ε" in verdict.message
+@pytest.mark.parametrize(
+    ("function", "hint"),
+    [
+        (lambda conv1, bn1, conv2, keep: None, "return conv1, bn1, conv2"),
+        (lambda conv1, bn1, conv2, keep: (conv1, bn1), "2 values instead of 3"),
+        (lambda conv1, bn1, conv2, keep: (conv1, conv2, bn1), "in place of bn1"),
+        (lambda conv1, bn1, conv2, keep: "layers", "a string"),
+    ],
+)
+def test_pruning_answers_of_the_wrong_form(function, hint):
+    verdict = check_my_prune(function)
+    assert not verdict and hint in verdict.message, verdict.message
 
 
-def test_fusion_answers_of_the_wrong_form():
-    conv, bn = _conv_bn(4)
-    assert check_fused_conv_bn(..., conv, bn) == NOT_ANSWERED
-    assert "pair (fused_weight, fused_bias)" in check_fused_conv_bn(np.zeros(3), conv, bn).message
-    verdict = check_fused_conv_bn((np.zeros((3, 2, 3)), np.zeros(3)), conv, bn)
-    assert "fused_weight as an array" in verdict.message and "4 expected" in verdict.message
-    verdict = check_fused_conv_bn((np.zeros((3, 2, 1, 1)), np.zeros(3)), conv, bn)
-    assert "Shapes" in verdict.message and "(3, 2, 3, 3)" in verdict.message
+def test_pruning_draws_fresh_blocks_without_touching_the_torch_rng(monkeypatch):
+    seen = []
 
+    def spy(conv1, bn1, conv2, keep):
+        seen.append((tuple(conv1.weight.shape), tuple(conv2.weight.shape), tuple(keep)))
+        return prune(conv1, bn1, conv2, keep)
 
-def test_fusion_errors_name_the_parameter():
-    conv, bn = _conv_bn(5)
-    with pytest.raises(TypeError, match="conv must be a torch.nn.Conv2d"):
-        check_fused_conv_bn((0, 0), bn, bn)
-    with pytest.raises(TypeError, match="bn must be a torch.nn.BatchNorm2d"):
-        check_fused_conv_bn((0, 0), conv, conv)
+    _ = torch.manual_seed(4)
+    expected = torch.rand(3)
+    _ = torch.manual_seed(4)
+    assert check_my_prune(spy) and check_my_prune(spy)
+    assert torch.equal(torch.rand(3), expected)
+    assert seen[:3] != seen[3:]
+    assert len(seen[2][2]) == 1  # the third block keeps one channel
+    assert check_my_prune(...) is NOT_ANSWERED
+    assert "your function itself" in check_my_prune(42).message
+    monkeypatch.setattr("convlessons.exercises._answers.TIME_LIMIT", 0.2)
+    assert "took longer than 0.2 s" in check_my_prune(lambda *layers: time.sleep(10)).message
 
 
 # ------------------------------------------------------------------ pruning ratio
@@ -157,6 +271,20 @@ def test_an_aggressive_ratio_is_refused_with_the_accuracies(trained):
     assert "too aggressive" in verdict.message and "after fine-tuning" in verdict.message
 
 
+@pytest.mark.parametrize(("lost", "accepted"), [(5, True), (6, True), (7, False), (-2, True)])
+def test_the_tolerance_counts_whole_test_images(trained, monkeypatch, lost, accepted):
+    model, images, labels, *_ = trained
+    test_images, test_labels = make_shapes_dataset(600, seed=1, size=16)
+    accuracies = iter([589 / 600, 0.5, (589 - lost) / 600])  # original, pruned, fine-tuned
+    monkeypatch.setattr("convlessons.exercises.optimization.accuracy",
+                        lambda *args: next(accuracies))
+    monkeypatch.setattr("convlessons.exercises.optimization.train", lambda *args, **kwargs: [])
+    verdict = check_pruning_ratio(0.25, model, images, labels, test_images, test_labels)
+    assert bool(verdict) is accepted
+    assert f"{abs(lost)} {'fewer' if lost >= 0 else 'more'} of the 600 test images" in (
+        verdict.message)
+
+
 @pytest.mark.parametrize(
     ("answer", "hint"),
     [(0, "removes no channel"), (0.01, "removes no channel"), (25, "25% is 0.25"),
@@ -181,3 +309,35 @@ def test_pruning_placeholder_and_errors_name_the_parameter(trained):
         check_pruning_ratio(0.2, model, *data, tolerance="1")
     with pytest.raises(ValueError, match="labels must have shape"):
         check_pruning_ratio(0.2, model, data[0], data[1], data[2], data[3][:5])
+
+
+# ------------------------------------------------------------------ the notebook
+
+
+@pytest.fixture(scope="module")
+def solved_notebook():
+    return run_with_solutions("11_optimization")
+
+
+def test_the_notebook_skeletons_are_not_answered_and_its_solutions_pass(solved_notebook):
+    assert set(solved_notebook.verdicts) == {"check_my_fuse_conv_bn", "check_my_prune",
+                                             "check_pruning_ratio"}
+    assert all(verdict is NOT_ANSWERED for verdict in solved_notebook.skeletons.values())
+    for name, verdict in solved_notebook.verdicts.items():
+        assert verdict, f"{name}: {verdict.message}"
+
+
+def test_the_pruning_solution_text_matches_what_the_checker_measures(solved_notebook):
+    # "0.1 and 0.15 stay within a point; 0.2 loses exactly one point (6 of the 600 test
+    # images); 0.25 and above lose more than a point"
+    space = solved_notebook.namespace
+    data = [space[name] for name in ("train_images", "train_labels", "test_images",
+                                     "test_labels")]
+
+    def verdict(ratio):
+        return check_pruning_ratio(ratio, space["model"], *data)
+
+    assert verdict(0.1) and verdict(0.15)
+    at_the_limit = verdict(0.2)
+    assert at_the_limit and "(6 fewer of the 600 test images right)" in at_the_limit.message
+    assert not verdict(0.25) and not verdict(0.3) and not verdict(0.4)

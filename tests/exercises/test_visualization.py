@@ -1,12 +1,15 @@
-"""Checkers of notebook 06: receptive fields of SmallCNN layers, the vertical-edge channel."""
+"""Checkers of notebook 10: a layer captured with a hook, receptive fields of SmallCNN layers,
+the vertical-edge channel; and the notebook's own solutions pass its check cells."""
 
 import copy
+import time
 
 import numpy as np
 import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from notebook_solutions import run_with_solutions
 from torch import nn
 
 from convlessons.exercises import NOT_ANSWERED
@@ -14,10 +17,103 @@ from convlessons.exercises.visualization import (
     SELECTIVE_RATIO,
     bar_images,
     check_layer_receptive_field,
+    check_my_capture,
     check_vertical_edge_channel,
     orientation_selectivity,
 )
 from convlessons.models import SmallCNN
+
+# ------------------------------------------------------------------ capturing with a hook
+
+
+def capture(model, layer_name, x, *, copy_output=True, take_input=False, remove=True,
+            batch_axis=True, by_attribute=False, signature=3):
+    """The notebook's solution, with switches for the typical slips."""
+    if by_attribute:
+        layer = getattr(model, layer_name)
+    else:
+        layer = dict(model.named_modules())[layer_name]
+    captured = {}
+
+    def hook(module, inputs, output):
+        value = inputs[0] if take_input else output
+        captured["output"] = value.detach().clone() if copy_output else value.detach()
+
+    def two_argument_hook(module, output):
+        captured["output"] = output
+
+    handle = layer.register_forward_hook(hook if signature == 3 else two_argument_hook)
+    try:
+        with torch.no_grad():
+            model(x)
+    finally:
+        if remove:
+            handle.remove()
+    return captured["output"] if batch_axis else captured["output"][0]
+
+
+def test_capture_solution_passes_and_says_what_it_tested():
+    verdict = check_my_capture(capture)
+    assert verdict, verdict.message
+    assert "in-place ReLU" in verdict.message and "No hook was left behind" in verdict.message
+
+
+@pytest.mark.parametrize(
+    ("slip", "hint"),
+    [
+        ({"copy_output": False}, "shares its storage with the layer's output"),
+        ({"take_input": True}, "you returned the layer's input"),
+        ({"remove": False}, "Your hook is still registered on 'features.bn'"),
+        ({"batch_axis": False}, "batch axis included"),
+        ({"by_attribute": True}, "dict(model.named_modules())[layer_name]"),
+        ({"signature": 2}, "hook(module, inputs, output)"),
+    ],
+    ids=["no-clone", "input", "hook-left", "no-batch-axis", "getattr", "hook-signature"],
+)
+def test_each_capture_slip_gets_its_hint_on_every_draw(slip, hint):
+    for _ in range(3):  # fresh models, sizes and batch sizes each time
+        verdict = check_my_capture(lambda model, name, x: capture(model, name, x, **slip))
+        assert not verdict and hint in verdict.message, verdict.message
+
+
+def test_capture_of_the_whole_model_names_it():
+    verdict = check_my_capture(lambda model, name, x: model(x))
+    assert not verdict and "not of 'features.bn'" in verdict.message
+
+
+def test_a_forgotten_copy_and_a_left_hook_are_both_named():
+    verdict = check_my_capture(
+        lambda model, name, x: capture(model, name, x, copy_output=False, remove=False))
+    assert "shares its storage" in verdict.message and "still registered" in verdict.message
+
+
+def test_capture_draws_fresh_models_without_touching_the_torch_rng():
+    seen = []
+
+    def spy(model, layer_name, x):
+        seen.append((layer_name, tuple(x.shape), next(model.parameters()).sum().item()))
+        return capture(model, layer_name, x)
+
+    _ = torch.manual_seed(7)
+    expected = torch.rand(3)
+    _ = torch.manual_seed(7)
+    assert check_my_capture(spy) and check_my_capture(spy)
+    assert torch.equal(torch.rand(3), expected)  # the checker forked the generator
+    first, second = seen[:3], seen[3:]
+    assert [name for name, *_ in first] == ["features.bn", "0", "block.conv"]
+    assert first != second
+
+
+def test_capture_refuses_non_functions_and_stops_slow_ones(monkeypatch):
+    assert check_my_capture(...) is NOT_ANSWERED
+    assert "your function itself" in check_my_capture(torch.zeros(3)).message
+    monkeypatch.setattr("convlessons.exercises._answers.TIME_LIMIT", 0.2)
+    start = time.perf_counter()
+    verdict = check_my_capture(lambda model, name, x: time.sleep(10))
+    assert not verdict and "took longer than 0.2 s" in verdict.message
+    assert time.perf_counter() - start < 5
+    assert "did you forget `return" in check_my_capture(lambda model, name, x: None).message
+
 
 # ------------------------------------------------------------------ receptive field
 
@@ -145,3 +241,24 @@ def test_vertical_channel_placeholder_and_errors():
         check_vertical_edge_channel(0, nn.Linear(2, 2))
     with pytest.raises(ValueError, match="model.in_channels must be 1"):
         check_vertical_edge_channel(0, SmallCNN(in_channels=3))
+
+
+# ------------------------------------------------------------------ the notebook
+
+
+@pytest.fixture(scope="module")
+def solved_notebook():
+    return run_with_solutions("10_visualization")
+
+
+def test_the_notebook_skeletons_are_not_answered_and_its_solutions_pass(solved_notebook):
+    assert set(solved_notebook.verdicts) == {"check_my_capture", "check_vertical_edge_channel",
+                                             "check_layer_receptive_field"}
+    assert all(verdict is NOT_ANSWERED for verdict in solved_notebook.skeletons.values())
+    for name, verdict in solved_notebook.verdicts.items():
+        assert verdict, f"{name}: {verdict.message}"
+
+
+def test_the_notebook_model_has_a_clearly_vertical_channel(solved_notebook):
+    ratios = orientation_selectivity(solved_notebook.namespace["model"])
+    assert ratios.max() >= SELECTIVE_RATIO
