@@ -17,7 +17,7 @@ import numpy as np
 from matplotlib import cbook
 from PIL import Image
 
-from convlessons._validation import as_int
+from convlessons._validation import as_int, check_memory
 
 __all__ = [
     "PATTERNS",
@@ -56,6 +56,10 @@ PATTERN_SIZES = (5, 12)
 
 MIN_SHAPE_SIZE = 12
 """Smallest image side accepted by :func:`make_shapes_dataset`."""
+
+_WORKING_ARRAYS = 5
+"""float64 ``(n, size, size)`` arrays :func:`make_shapes_dataset` holds at its peak (4.6,
+measured with ``tracemalloc``)."""
 
 
 def _ink(distance: np.ndarray, width: np.ndarray | float) -> np.ndarray:
@@ -182,7 +186,8 @@ def load_photo(gray: bool = True, size: int = 512) -> np.ndarray:
     gray
         ``True`` for one channel, ``False`` for RGB.
     size
-        Side of the returned square image in pixels (>= 1).
+        Side of the returned square image in pixels (>= 1), refused (``ValueError``) when
+        the float64 image would pass ``_validation.MEMORY_BUDGET`` (2 GiB: 16384 gray).
 
     Returns
     -------
@@ -193,6 +198,8 @@ def load_photo(gray: bool = True, size: int = 512) -> np.ndarray:
     if not isinstance(gray, (bool, np.bool_)):
         raise TypeError(f"gray must be True or False, got {gray!r}")
     size = as_int(size, "size", minimum=1)
+    check_memory((size, size) if gray else (size, size, 3), 8, f"size={size}",
+                 "a float64 photo")
     return _decoded_photo(bool(gray), size).copy()
 
 
@@ -202,15 +209,18 @@ def make_shapes_dataset(n: int, seed: int = 0, size: int = 28) -> tuple[np.ndarr
     Each image holds one white shape of class ``SHAPE_CLASSES[label]`` on a dark
     background, drawn with anti-aliased strokes. Per image, at random: the centre
     (anywhere in the middle half of the image), the length (40-75 % of ``size``), the
-    stroke width (1-2.5 px), the orientation (jittered by up to +-12 degrees), the
-    intensity (0.45-1) and additive Gaussian noise (sigma 0.15); pixels are then clipped
+    stroke width (1-2.5 px), the orientation (jittered by up to +-15 degrees), the
+    intensity (0.35-1) and additive Gaussian noise (sigma 0.2); pixels are then clipped
     to [0, 1]. Noise, faint strokes and near-diagonal jitter keep the task from being
     trivially perfect while a small CNN still reaches high accuracy.
 
     Parameters
     ----------
     n
-        Number of images (>= 1).
+        Number of images (>= 1). The images are drawn all at once in float64 working
+        arrays, about five of shape ``(n, size, size)``; a request whose arrays would pass
+        ``_validation.MEMORY_BUDGET`` (2 GiB: about 68 000 images of 28 x 28) is refused
+        with a ``ValueError`` (generate several smaller sets with different seeds).
     seed
         Seed of ``numpy.random.default_rng``; the same seed gives identical arrays.
     size
@@ -227,6 +237,8 @@ def make_shapes_dataset(n: int, seed: int = 0, size: int = 28) -> tuple[np.ndarr
     n = as_int(n, "n", minimum=1)
     seed = as_int(seed, "seed", minimum=0)
     size = as_int(size, "size", minimum=MIN_SHAPE_SIZE)
+    check_memory((_WORKING_ARRAYS, n, size, size), 8, f"n={n} with size={size}",
+                 "float64 working arrays", "; generate several smaller sets with different seeds")
     rng = np.random.default_rng(seed)
     n_classes = len(SHAPE_CLASSES)
     labels = rng.permutation(np.arange(n) % n_classes).astype(np.int64)

@@ -101,6 +101,9 @@ def test_photo_is_cached_but_callers_get_their_own_copy():
         ({"size": 0}, ValueError, "size"),
         ({"size": "big"}, TypeError, "size"),
         ({"gray": "yes"}, TypeError, "gray"),
+        ({"size": 40000}, ValueError, r"^size=40000 implies a float64 photo of shape "
+         r"\(40000, 40000\), 11.9 GiB, over the 2 GiB memory budget"),
+        ({"size": 10**30, "gray": False}, ValueError, r"^size=10{30} implies .* over the 2 GiB"),
     ],
 )
 def test_load_photo_errors_name_the_parameter(kwargs, error, name):
@@ -132,6 +135,14 @@ def test_shapes_same_seed_same_arrays_other_seed_other_arrays():
     assert not np.array_equal(images, other_images)
 
 
+def test_shapes_background_noise_is_the_documented_gaussian():
+    """Corner pixels are mostly background: clip(N(0, 0.2), 0, 1) has mean 0.2/√(2π), half 0."""
+    images, _ = make_shapes_dataset(3000, seed=0)
+    corners = images[:, 0, [0, 0, -1, -1], [0, -1, 0, -1]]
+    assert corners.mean() == pytest.approx(0.2 / np.sqrt(2 * np.pi), abs=0.004)
+    assert (corners == 0).mean() == pytest.approx(0.5, abs=0.02)
+
+
 def test_shapes_classes_look_like_their_names():
     """The mean image of each bar class is stretched along the named orientation."""
     images, labels = make_shapes_dataset(3000, seed=0)
@@ -152,6 +163,9 @@ def test_shapes_classes_look_like_their_names():
         ({"n": 2.5}, TypeError, "n must"),
         ({"n": 10, "seed": -1}, ValueError, "seed"),
         ({"n": 10, "size": 11}, ValueError, "size"),
+        ({"n": 10**6}, ValueError, r"^n=1000000 with size=28 implies float64 working arrays of "
+         r"shape \(5, 1000000, 28, 28\), 29.2 GiB, over the 2 GiB memory budget"),
+        ({"n": 10, "size": 10**9}, ValueError, r"^n=10 with size=1000000000 implies"),
     ],
 )
 def test_make_shapes_dataset_errors_name_the_parameter(kwargs, error, name):
