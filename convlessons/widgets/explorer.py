@@ -188,6 +188,8 @@ class ConvExplorer(LessonWidget):
         self.input_axes, self.kernel_axes, self.output_axes = (
             figure.add_subplot(grid[0, i]) for i in range(3)
         )
+        for axes in (self.input_axes, self.kernel_axes, self.output_axes):
+            axes.set_title("", y=1.0, pad=4)  # a fixed y: no title placement at every draw
         self.input_grid = NumberedGrid(self.input_axes, UNSIGNED_CMAP, max_numbered=18)
         self._input_origin: tuple[int, int] | None = None
         self.padding_ring = PathPatch(Path(np.zeros((1, 2))), facecolor=(0.55, 0.55, 0.55, 0.35),
