@@ -31,6 +31,7 @@ __all__ = [
     "accuracy",
     "count_macs",
     "count_parameters",
+    "forward_checked",
     "fuse_conv_bn",
     "fuse_model",
     "layer_macs",
@@ -126,6 +127,38 @@ def _parameter_like(model: nn.Module) -> dict[str, object]:
     return {"device": first.device, "dtype": first.dtype}
 
 
+def forward_checked(model: nn.Module, batch: torch.Tensor, name: str) -> torch.Tensor:
+    """``model(batch)``, with an input the model cannot take refused by a ``ValueError``.
+
+    The channel count is checked against the first ``Conv2d``'s ``in_channels`` before the
+    call; any other shape error of torch (an image smaller than a kernel or a pooling
+    window) becomes ``"<name> does not fit the model: <torch's reason>"``, ``name`` saying
+    what the caller passed (``"images of shape (N, C, H, W) = …"``).
+    """
+    conv = next((m for m in model.modules() if isinstance(m, nn.Conv2d)), None)
+    if conv is not None and batch.ndim == 4 and batch.shape[1] != conv.in_channels:
+        raise ValueError(f"{name} has {batch.shape[1]} channel(s), but the model's first Conv2d "
+                         f"takes in_channels = {conv.in_channels}")
+    try:
+        return model(batch)
+    except RuntimeError as err:
+        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise ValueError(f"{name} does not fit the model: {reason}") from err
+
+
+def _classes_of(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> None:
+    """Run one image through ``model`` (eval mode, no gradients) and check the labels
+    against its number of logits, before training or counting starts."""
+    with _eval_mode(model):
+        logits = forward_checked(model, x[:1], f"images of shape (N, C, H, W) = {tuple(x.shape)}")
+    if logits.ndim != 2:
+        raise ValueError(f"model must return (N, classes) logits, got shape {tuple(logits.shape)}")
+    classes = logits.shape[1]
+    if int(y.max()) >= classes:
+        raise ValueError(f"labels must be class indices in 0…{classes - 1} (the model outputs "
+                         f"{classes} logits), got {int(y.max())}")
+
+
 @contextlib.contextmanager
 def _eval_mode(model: nn.Module) -> Iterator[nn.Module]:
     """Put ``model`` in eval mode without gradients; restore its previous mode after."""
@@ -173,9 +206,10 @@ def train(
     model
         A classifier mapping ``(N, C, H, W)`` float tensors to ``(N, classes)`` logits.
     images
-        ``(N, C, H, W)`` array or tensor; cast to the model's dtype.
+        ``(N, C, H, W)`` array or tensor; cast to the model's dtype. ``C`` must be the
+        first ``Conv2d``'s ``in_channels`` and the images large enough for every layer.
     labels
-        ``(N,)`` integer class indices.
+        ``(N,)`` integer class indices, each below the model's number of logits.
     epochs, batch_size
         Passes over the data (>= 1) and images per step (>= 1; the last batch may be
         smaller).
@@ -200,6 +234,7 @@ def train(
     seed = as_int(seed, "seed", minimum=0)
     like = _parameter_like(model)
     x, y = x.to(**like), y.to(like["device"])
+    _classes_of(model, x, y)
 
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     steps = epochs * -(-len(y) // batch_size)
@@ -237,12 +272,15 @@ def accuracy(model: nn.Module, images: object, labels: object, batch_size: int =
     """Fraction of ``images`` whose arg-max logit is the label, computed in eval mode.
 
     BatchNorm uses its running statistics; the model's train/eval mode is restored
-    afterwards. ``batch_size`` (>= 1) only bounds memory use.
+    afterwards. ``batch_size`` (>= 1) only bounds memory use. Images and labels are
+    checked against the model first, as in :func:`train` (a label the model cannot output
+    is a ``ValueError``, not a silent miss).
     """
     model = as_module(model)
     x, y = _as_tensors(images, labels)
     batch_size = as_int(batch_size, "batch_size", minimum=1)
     like = _parameter_like(model)
+    _classes_of(model, x.to(**like), y)
     correct = 0
     with _eval_mode(model):
         for xb, yb in zip(x.split(batch_size), y.split(batch_size), strict=True):
@@ -278,7 +316,8 @@ def fuse_conv_bn(conv: nn.Conv2d, bn: nn.BatchNorm2d) -> nn.Conv2d:
     Returns
     -------
     torch.nn.Conv2d
-        A new conv with a bias, same dtype and device; the inputs are not modified.
+        A new conv with a bias, the conv's dtype (also when ``bn`` has another: the fold
+        is computed in the wider one) and device; the inputs are not modified.
         It equals ``bn(conv(x))`` only while ``bn`` is in eval mode.
     """
     if not isinstance(conv, nn.Conv2d):
@@ -295,13 +334,15 @@ def fuse_conv_bn(conv: nn.Conv2d, bn: nn.BatchNorm2d) -> nn.Conv2d:
 
     fused = copy.deepcopy(conv)
     with torch.no_grad():
-        weight, mean, var = conv.weight, bn.running_mean, bn.running_var
-        gamma = bn.weight if bn.affine else torch.ones_like(mean)
-        beta = bn.bias if bn.affine else torch.zeros_like(mean)
-        bias = conv.bias if conv.bias is not None else torch.zeros_like(mean)
-        scale = gamma.to(weight.dtype) / torch.sqrt(var.to(weight.dtype) + bn.eps)
+        dtype = conv.weight.dtype  # computed in the wider of the two dtypes, stored in this one
+        work = torch.promote_types(dtype, bn.running_mean.dtype)
+        weight, mean, var = (t.to(work) for t in (conv.weight, bn.running_mean, bn.running_var))
+        gamma = bn.weight.to(work) if bn.affine else torch.ones_like(mean)
+        beta = bn.bias.to(work) if bn.affine else torch.zeros_like(mean)
+        bias = conv.bias.to(work) if conv.bias is not None else torch.zeros_like(mean)
+        scale = gamma / torch.sqrt(var + bn.eps)
         fused.weight.copy_(weight * scale.reshape(-1, 1, 1, 1))
-        fused.bias = nn.Parameter((bias - mean.to(weight.dtype)) * scale + beta.to(weight.dtype))
+        fused.bias = nn.Parameter(((bias - mean) * scale + beta).to(dtype))
     return fused
 
 
@@ -351,10 +392,23 @@ def prune_channels(model: SmallCNN, ratio: float) -> SmallCNN:
     -------
     SmallCNN
         A new model with ``channels`` equal to the kept counts, the same dtype, device
-        and train/eval mode. Fine-tuning it usually recovers most lost accuracy.
+        and train/eval mode. Fine-tuning it usually recovers most lost accuracy. Built
+        under ``torch.random.fork_rng``: later unseeded draws are as without the call.
+
+    Raises
+    ------
+    ValueError
+        If ``ratio`` is outside [0, 1) (``10**400`` included) or a ``bn{i}`` is not affine
+        or does not track running statistics (no ``gamma`` to rank by).
     """
     as_instance(model, "model", SmallCNN)
     ratio = as_real(ratio, "ratio", at_least=0, below=1)
+    for i in range(1, len(model.channels) + 1):
+        bn = model.features.get_submodule(f"bn{i}")
+        if not (bn.affine and bn.track_running_stats):
+            raise ValueError(f"model's BatchNorm layers must have affine=True (channels are ranked "
+                             f"by |gamma|) and track_running_stats=True, got features.bn{i} with "
+                             f"affine={bn.affine}, track_running_stats={bn.track_running_stats}")
 
     state = model.state_dict()
     pruned_state: dict[str, torch.Tensor] = {}
@@ -378,7 +432,8 @@ def prune_channels(model: SmallCNN, ratio: float) -> SmallCNN:
     pruned_state["classifier.weight"] = state["classifier.weight"][:, previous]
     pruned_state["classifier.bias"] = state["classifier.bias"].clone()
 
-    pruned = SmallCNN(model.in_channels, model.num_classes, kept_counts)
+    with torch.random.fork_rng(devices=[]):  # its random initial weights are overwritten
+        pruned = SmallCNN(model.in_channels, model.num_classes, kept_counts)
     pruned.to(**_parameter_like(model))
     pruned.load_state_dict(pruned_state)
     return pruned.train(model.training)
@@ -420,7 +475,9 @@ def count_macs(model: nn.Module, input_shape: Sequence[int]) -> int:
     """Multiply-accumulates of the ``Conv2d``, ``ConvTranspose2d`` and ``Linear`` layers.
 
     Forward hooks on every :data:`COUNTED_LAYERS` submodule add :func:`layer_macs` of its
-    call while a zero input of shape ``(1, *input_shape)`` (one image) runs in eval mode.
+    call while an input of shape ``(1, *input_shape)`` (one image) runs in eval mode
+    through a copy of the model on the ``meta`` device (shapes only: no memory, whatever
+    the size; the model itself is not touched).
     Bias additions, BatchNorm, activations and pooling are not counted.
 
     Parameters
@@ -428,7 +485,8 @@ def count_macs(model: nn.Module, input_shape: Sequence[int]) -> int:
     model
         Any module; only its :data:`COUNTED_LAYERS` submodules are counted.
     input_shape
-        ``(C, H, W)`` of one image, positive ints.
+        ``(C, H, W)`` of one image, positive ints; ``ValueError`` naming it when the model
+        cannot take such an image (channels, or too small for a kernel or pooling window).
     """
     model = as_module(model)
     if (
@@ -446,12 +504,12 @@ def count_macs(model: nn.Module, input_shape: Sequence[int]) -> int:
         nonlocal macs
         macs += layer_macs(layer, inputs[0], output)
 
-    handles = [layer.register_forward_hook(hook) for layer in model.modules()
-               if isinstance(layer, COUNTED_LAYERS)]
-    try:
-        with _eval_mode(model):
-            model(torch.zeros(1, *input_shape, **_parameter_like(model)))
-    finally:
-        for handle in handles:
-            handle.remove()
+    shapes_only = copy.deepcopy(model).to("meta")  # shapes without memory: any input size
+    for layer in shapes_only.modules():
+        if isinstance(layer, COUNTED_LAYERS):
+            layer.register_forward_hook(hook)
+    with _eval_mode(shapes_only):
+        forward_checked(shapes_only, torch.zeros(1, *input_shape, device="meta",
+                                                 dtype=_parameter_like(model)["dtype"]),
+                        f"input_shape {tuple(input_shape)}")
     return macs

@@ -146,6 +146,13 @@ def test_accuracy_uses_eval_mode_and_restores_the_mode():
         ({"lr": "fast"}, TypeError, "lr"),
         ({"seed": -1}, ValueError, "seed"),
         ({"model": "cnn"}, TypeError, "model"),
+        ({"labels": np.full(4, 6)}, ValueError,
+         r"labels must be class indices in 0…5 \(the model outputs 6 logits\), got 6"),
+        ({"images": np.zeros((4, 3, 12, 12))}, ValueError,
+         r"images of shape .* \(4, 3, 12, 12\) has 3 channel\(s\), but the model's first "
+         r"Conv2d takes in_channels = 1"),
+        ({"images": np.zeros((4, 1, 2, 2))}, ValueError,
+         r"images of shape .* \(4, 1, 2, 2\) does not fit the model: .*too small"),
     ],
 )
 def test_train_errors_name_the_parameter(kwargs, error, name):
@@ -159,9 +166,23 @@ def test_train_errors_name_the_parameter(kwargs, error, name):
         train(**arguments)
 
 
+def test_train_refuses_before_changing_the_model():
+    model = SmallCNN()
+    before = copy.deepcopy(model.state_dict())
+    with pytest.raises(ValueError, match="labels"):
+        train(model, np.zeros((4, 1, 12, 12)), np.arange(4) + 6, progress=False)
+    for name, tensor in model.state_dict().items():
+        assert torch.equal(tensor, before[name]), name
+
+
 def test_accuracy_errors_name_the_parameter():
     with pytest.raises(ValueError, match="labels"):
         accuracy(SmallCNN(), np.zeros((4, 1, 12, 12)), np.zeros(5, dtype=int))
+    images, labels = make_shapes_dataset(12, seed=0)
+    with pytest.raises(ValueError, match=r"labels must be class indices in 0…5 .* got 11"):
+        accuracy(SmallCNN(), images, labels + 6)  # not a silent 0.0
+    with pytest.raises(ValueError, match=r"images of shape .* has 3 channel\(s\)"):
+        accuracy(SmallCNN(), np.repeat(images, 3, axis=1), labels)
     with pytest.raises(ValueError, match="batch_size"):
         accuracy(SmallCNN(), np.zeros((4, 1, 12, 12)), np.zeros(4, dtype=int), batch_size=0)
 
@@ -253,6 +274,19 @@ def test_fuse_conv_bn_errors_name_the_parameter():
         fuse_conv_bn(conv, nn.BatchNorm2d(3))
     with pytest.raises(ValueError, match="bn must track running statistics"):
         fuse_conv_bn(conv, nn.BatchNorm2d(4, track_running_stats=False))
+
+
+@pytest.mark.parametrize(("conv_dtype", "bn_dtype"), [(torch.float32, torch.float64),
+                                                      (torch.float64, torch.float32)])
+def test_fuse_conv_bn_takes_the_convs_dtype(conv_dtype, bn_dtype):
+    conv = nn.Conv2d(3, 4, 3, bias=False).to(conv_dtype)
+    bn = randomize_batchnorm(nn.Sequential(nn.BatchNorm2d(4)), seed=3)[0].to(bn_dtype).eval()
+    fused = fuse_conv_bn(conv, bn)
+    assert fused.weight.dtype == fused.bias.dtype == conv_dtype
+    x = torch.randn(2, 3, 6, 6, dtype=conv_dtype)
+    with torch.no_grad():
+        expected = bn(conv(x).to(bn_dtype)).to(conv_dtype)
+        torch.testing.assert_close(fused(x), expected, rtol=1e-5, atol=1e-5)
 
 
 @settings(max_examples=10)
@@ -385,11 +419,31 @@ def test_prune_keeps_mode_and_leaves_original_alone():
         ((SmallCNN(), -0.1), ValueError, "ratio"),
         ((SmallCNN(), "half"), TypeError, "ratio"),
         ((nn.Linear(2, 2), 0.5), TypeError, "model must be a SmallCNN"),
+        ((SmallCNN(), 10**400), ValueError, "ratio must be a finite real number in"),
+        ((SmallCNN(), float("inf")), ValueError, "ratio"),
     ],
 )
 def test_prune_errors_name_the_parameter(arguments, error, name):
     with pytest.raises(error, match=name):
         prune_channels(*arguments)
+
+
+@pytest.mark.parametrize("options", [{"affine": False}, {"track_running_stats": False}])
+def test_prune_refuses_batchnorm_without_gamma_or_statistics(options):
+    model = SmallCNN()
+    model.features.bn2 = nn.BatchNorm2d(16, **options)
+    with pytest.raises(ValueError, match=r"model's BatchNorm layers must have affine=True .* "
+                       r"got features.bn2"):
+        prune_channels(model, 0.5)
+
+
+def test_prune_leaves_the_global_torch_generator_alone():
+    model = SmallCNN()
+    torch.manual_seed(1)
+    expected = torch.rand(3)
+    torch.manual_seed(1)
+    prune_channels(model, 0.5)
+    assert torch.equal(torch.rand(3), expected)
 
 
 # --- costs --------------------------------------------------------------------------
@@ -437,11 +491,23 @@ def test_small_cnn_costs_by_hand():
 
 @pytest.mark.parametrize(
     ("shape", "error"),
-    [((1, 28), TypeError), ((1, 28, 28.0), TypeError), ((0, 28, 28), ValueError), (5, TypeError)],
+    [((1, 28), TypeError), ((1, 28, 28.0), TypeError), ((0, 28, 28), ValueError), (5, TypeError),
+     ((1, 2, 2), ValueError), ((3, 28, 28), ValueError)],
 )
 def test_count_macs_errors_name_the_parameter(shape, error):
     with pytest.raises(error, match="input_shape"):
         count_macs(SmallCNN(), shape)
+
+
+def test_count_macs_messages_say_why_and_large_inputs_cost_no_memory():
+    with pytest.raises(ValueError, match=r"input_shape \(1, 2, 2\) does not fit the model: "):
+        count_macs(SmallCNN(), (1, 2, 2))
+    with pytest.raises(ValueError, match=r"input_shape \(3, 28, 28\) has 3 channel\(s\), but "
+                       r"the model's first Conv2d takes in_channels = 1"):
+        count_macs(SmallCNN(), (3, 28, 28))
+    side = 10**5  # 40 GB per feature map of conv1: counted on the meta device
+    assert count_macs(SmallCNN(), (1, side, side)) == (
+        8 * 9 * side**2 + 16 * 8 * 9 * (side // 2) ** 2 + 32 * 16 * 9 * (side // 4) ** 2 + 32 * 6)
 
 
 def test_count_parameters_error_names_the_parameter():
