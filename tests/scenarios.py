@@ -56,8 +56,8 @@ def _start(strategy: str, seed: int) -> None:
     if strategy not in STRATEGIES:
         raise ValueError(f"strategy must be one of {STRATEGIES}, got {strategy!r}")
     _state.clear()
-    _state.update(strategy=strategy, rng=random.Random(seed), round=0, seen=set(), first={},
-                  current={}, presses={})
+    _state.update(strategy=strategy, rng=random.Random(seed), seen=set(), first={}, current={},
+                  presses={})
 
 
 def _hidden(control) -> bool:
@@ -103,7 +103,7 @@ def _name_of(control, ancestors: tuple, owner_name: str) -> str:
     """
     parts, target = [], control
     while ancestors and target is not ancestors[0]:
-        for depth in range(len(ancestors) - 1, -1, -1):
+        for depth in range(len(ancestors) - 1, -1, -1):  # nearest holder first
             attribute = _attribute(ancestors[depth], target)
             if attribute is not None:
                 parts.append(attribute)
@@ -119,7 +119,7 @@ def _grid_values(control) -> tuple[float, float, float, int]:
     """``(min, max, step, count)`` of the values a bounded number control accepts."""
     low, high = control.min, control.max
     step = getattr(control, "step", None) or 1
-    count = int((high - low) // step + 1e-9) + 1
+    count = int((high - low) / step + 1e-9) + 1
     return low, high, step, count
 
 
@@ -263,7 +263,6 @@ def perturb(displayed: list, next_source: str, every: bool = False) -> None:
     """
     import traceback
 
-    _state["round"] += 1
     changes, errors = [], []
     for owner, label, names in _owners(displayed):
         if id(owner) in _state["seen"] and not every and not _mentions(next_source, names):

@@ -155,8 +155,8 @@ def test_links_to_the_next_notebook_after_its_summary(path):
                if re.search(r"^#+\s*Summary\b", text, re.IGNORECASE | re.MULTILINE)]
     start = summary[-1] if summary else 0
     link = re.compile(rf"\]\(\s*(\./)?{re.escape(following)}\s*\)")
-    assert any(link.search(text) for text in cells[start:]), (
-        f"{path.stem}: no link to {following} at or after the summary")
+    linked = any(link.search(text) for text in cells[start:])
+    assert linked, f"{path.stem}: no link to {following} at or after the summary"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=NOTEBOOK_IDS)
