@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from convlessons._validation import as_array, as_module
+from convlessons.models import forward_checked
 
 __all__ = [
     "COLUMNS",
@@ -46,7 +47,8 @@ def listed_layers(model: nn.Module) -> list[str]:
 
 
 def _as_batch(image: object, model: nn.Module) -> torch.Tensor:
-    """One image as a ``(1, C, H, W)`` tensor in the model's dtype, channels checked."""
+    """One image as a ``(1, C, H, W)`` tensor in the model's dtype (channels are checked by
+    :func:`convlessons.models.forward_checked`)."""
     array = as_array(image, "image", ndim=(2, 3, 4), layout="(H, W), (C, H, W) or (1, C, H, W)")
     if array.ndim == 4 and array.shape[0] != 1:
         raise ValueError(f"image must hold a single image (N = 1), got shape {array.shape}")
@@ -54,12 +56,6 @@ def _as_batch(image: object, model: nn.Module) -> torch.Tensor:
     if min(batch.shape[1:]) < 1:
         raise ValueError(f"image must have at least one channel, row and column, got shape "
                          f"{array.shape}")
-    conv = next((m for m in model.modules() if isinstance(m, nn.Conv2d)), None)
-    if conv is not None and batch.shape[1] != conv.in_channels:
-        raise ValueError(
-            f"image must have {conv.in_channels} channel(s) (the first Conv2d's in_channels), "
-            f"got shape {array.shape}"
-        )
     parameter = next(model.parameters(), None)
     dtype = parameter.dtype if parameter is not None else torch.float32
     return torch.as_tensor(np.ascontiguousarray(batch)).to(dtype)
@@ -112,10 +108,8 @@ def capture_activations(model: nn.Module, image: object) -> dict[str, np.ndarray
     try:
         model.eval()
         with torch.no_grad():
-            model(batch)
-    except RuntimeError as err:  # e.g. an image smaller than a kernel or a pooling window
-        raise ValueError(f"image of shape {tuple(np.shape(image))} does not go through the "
-                         f"model: {str(err).splitlines()[0]}") from err
+            # channels, or an image smaller than a kernel or a pooling window: ValueError
+            forward_checked(model, batch, f"image of shape {tuple(np.shape(image))}")
     finally:
         for handle in handles:
             handle.remove()
@@ -166,6 +160,8 @@ def mosaic(maps: np.ndarray, gap: int = 1) -> np.ndarray:
     :func:`tile_origin`; the ``gap``-pixel gutters are NaN (drawn as background).
     """
     maps = as_array(maps, "maps", ndim=3, layout="(C, h, w)")
+    if min(maps.shape) < 1:
+        raise ValueError(f"maps must hold at least one non-empty map, got shape {maps.shape}")
     count, height, width = maps.shape
     rows = -(-count // COLUMNS)
     columns = min(count, COLUMNS)

@@ -132,7 +132,7 @@ def forward_checked(model: nn.Module, batch: torch.Tensor, name: str) -> torch.T
 
     The channel count is checked against the first ``Conv2d``'s ``in_channels`` before the
     call; any other shape error of torch (an image smaller than a kernel or a pooling
-    window) becomes ``"<name> does not fit the model: <torch's reason>"``, ``name`` saying
+    window) becomes ``"<name> does not go through the model: <torch's reason>"``, ``name`` saying
     what the caller passed (``"images of shape (N, C, H, W) = …"``).
     """
     conv = next((m for m in model.modules() if isinstance(m, nn.Conv2d)), None)
@@ -143,7 +143,7 @@ def forward_checked(model: nn.Module, batch: torch.Tensor, name: str) -> torch.T
         return model(batch)
     except RuntimeError as err:
         reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise ValueError(f"{name} does not fit the model: {reason}") from err
+        raise ValueError(f"{name} does not go through the model: {reason}") from err
 
 
 def _classes_of(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> None:

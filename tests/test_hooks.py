@@ -88,6 +88,12 @@ def test_mosaic_places_each_map_scaled_at_its_tile(maps):
         (lambda m: capture_activations(m, np.zeros(8)), ValueError, "image"),
         (lambda m: filters_for(m, "nope"), ValueError, "name"),
         (lambda m: mosaic(np.zeros((2, 2))), ValueError, "maps"),
+        (lambda m: mosaic(np.ones((0, 3, 3))), ValueError, "maps must hold at least one"),
+        (lambda m: capture_activations(m, np.zeros((3, 8, 8))), ValueError,
+         r"image of shape \(3, 8, 8\) has 3 channel\(s\), but the model's first Conv2d"),
+        (lambda m: capture_activations(m, np.zeros((2, 2))), ValueError,
+         r"image of shape \(2, 2\) does not go through the model: "),
+        (lambda m: capture_activations(m, np.zeros((0, 28))), ValueError, "image must have"),
     ],
 )
 def test_errors_name_the_parameter(model, call, error, name):

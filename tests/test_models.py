@@ -152,7 +152,7 @@ def test_accuracy_uses_eval_mode_and_restores_the_mode():
          r"images of shape .* \(4, 3, 12, 12\) has 3 channel\(s\), but the model's first "
          r"Conv2d takes in_channels = 1"),
         ({"images": np.zeros((4, 1, 2, 2))}, ValueError,
-         r"images of shape .* \(4, 1, 2, 2\) does not fit the model: .*too small"),
+         r"images of shape .* \(4, 1, 2, 2\) does not go through the model: .*too small"),
     ],
 )
 def test_train_errors_name_the_parameter(kwargs, error, name):
@@ -500,7 +500,7 @@ def test_count_macs_errors_name_the_parameter(shape, error):
 
 
 def test_count_macs_messages_say_why_and_large_inputs_cost_no_memory():
-    with pytest.raises(ValueError, match=r"input_shape \(1, 2, 2\) does not fit the model: "):
+    with pytest.raises(ValueError, match=r"input_shape \(1, 2, 2\) does not go through the model: "):
         count_macs(SmallCNN(), (1, 2, 2))
     with pytest.raises(ValueError, match=r"input_shape \(3, 28, 28\) has 3 channel\(s\), but "
                        r"the model's first Conv2d takes in_channels = 1"):
