@@ -26,7 +26,7 @@ Two parts: the functions under "Kernel side" run inside the notebook's kernel (t
 loaded there by path and imports nothing beyond the standard library and ipywidgets); the
 rest runs in the test process. Standalone use, listing every failure of one notebook::
 
-    .venv/bin/python tests/scenarios.py notebooks/03_parameters.ipynb --strategy max
+    .venv/bin/python -m devtools.scenarios notebooks/03_parameters.ipynb --strategy max
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@
   seen it, and reads "seed" as ``torch.manual_seed``.
 - A plain run of each notebook prints no object address (``<... at 0x7f...>``), so two runs
   give the same outputs apart from timings; the run is shared with
-  ``test_notebook_scenarios.py`` (``scenarios.plain_run``).
+  ``test_notebook_scenarios.py`` (``devtools.scenarios.plain_run``).
 - Each notebook has a Python 3 kernelspec, no stored outputs, objectives, a time estimate,
   a summary, a link to the next notebook, and its solutions and discussions in tagged
   cells of their own (``make student`` strips them by tag).
@@ -17,7 +17,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-import scenarios
+
+from devtools import scenarios
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = scenarios.notebook_paths()
@@ -58,9 +59,9 @@ AREAS = {
                         for file in _python_files("convlessons")],
     "docs": lambda: [(name, "markdown", (ROOT / name).read_text(encoding="utf-8"))
                      for name in ("README.md", "CONTRIBUTING.md") if (ROOT / name).exists()],
-    "tests and benchmarks": lambda: [
+    "tests and tools": lambda: [
         (str(file.relative_to(ROOT)), "code", file.read_text(encoding="utf-8"))
-        for file in _python_files("tests", "benchmarks")],
+        for file in _python_files("tests", "benchmarks", "devtools")],
 }
 
 

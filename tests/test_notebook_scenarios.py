@@ -4,7 +4,7 @@ One notebook at a time::
 
     .venv/bin/python -m pytest -q tests/test_notebook_scenarios.py -k 00_welcome
 
-The runner is ``tests/scenarios.py``: the first tests below check that it changes controls
+The runner is ``devtools/scenarios.py``: the first tests below check that it changes controls
 the way a learner can; the last one runs each notebook once per strategy.
 """
 
@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 import pytest
-import scenarios
-from scenarios import STRATEGIES
 
 from convlessons.widgets.explorer import ConvExplorer
+from devtools import scenarios
+from devtools.scenarios import STRATEGIES
 
 
 @pytest.fixture
