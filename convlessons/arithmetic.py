@@ -54,7 +54,7 @@ def conv_output_size(
               \\right\\rfloor + 1
 
     With symmetric padding ``p`` this is ``floor((n + 2p - d(k-1) - 1) / s) + 1``, the
-    formula in the ``torch.nn.Conv2d`` documentation (the seed lesson's version drops
+    formula in the ``torch.nn.Conv2d`` documentation (a version you will often find drops
     dilation). Checked against the shapes ``torch.nn.functional.conv2d`` returns.
 
     Parameters
@@ -104,8 +104,8 @@ def conv_transpose_output_size(
 
     .. math:: n_{out} = (n - 1)s - 2p + d(k - 1) + \\text{output\\_padding} + 1
 
-    as in the ``torch.nn.ConvTranspose2d`` documentation. The seed lesson's
-    ``(n-1)s - 2p + k`` is the special case ``d = 1``, ``output_padding = 0``. Checked
+    as in the ``torch.nn.ConvTranspose2d`` documentation. The formula you will often find,
+    ``(n-1)s - 2p + k``, is the special case ``d = 1``, ``output_padding = 0``. Checked
     against the shapes ``torch.nn.functional.conv_transpose2d`` returns.
 
     Raises
@@ -184,7 +184,7 @@ def same_padding(
 
     Shorthand for ``padding_for('same', ...)``; see there for the formula.
 
-    The seed lesson's ``((s-1)n - s + k) // 2`` is wrong in three ways. It solves
+    A formula you will often find, ``((s-1)n - s + k) // 2``, is wrong in three ways. It solves
     ``(n + 2p - k)/s + 1 = n``, i.e. it asks for ``n`` outputs whatever the stride, so for
     ``s > 1`` it pads absurdly (``n=224, k=3, s=2`` gives ``p=112``, a 448-pixel padded
     input, and then 223 outputs, not even the 224 it aims at) where 'same' means
@@ -201,7 +201,7 @@ def input_span(output_size: int, kernel_size: int, stride: int = 1, dilation: in
 
     .. math:: span = d(k - 1) + 1 + (n_{out} - 1)s
 
-    This is what the seed lesson calls "receptive field" (``3 + (5-1)*1 = 7`` for a 3x3
+    This is what is often called "receptive field" (``3 + (5-1)*1 = 7`` for a 3x3
     kernel over a 7x7 input): the union of the windows of *all* outputs in a row. The
     receptive field of *one* output unit is only ``d(k-1) + 1`` pixels for a single
     layer (3 in that example) and grows with depth; see :func:`receptive_field`.
@@ -301,7 +301,7 @@ def receptive_field(layers: Sequence[Mapping[str, int]] | torch.nn.Module) -> Re
 
     The last entry of :func:`receptive_field_per_layer` (see there for the formula and
     the accepted ``layers``); a single input pixel, ``ReceptiveField(1, 1, 0.0)``, for
-    no layers. The seed lesson's VGG-style stack (two 3x3 convs, 2x2 pool, twice) gives
+    no layers. A VGG-style stack (two 3x3 convs, 2x2 pool, twice) gives
     ``size=16, stride=4``.
     """
     per_layer = receptive_field_per_layer(layers)

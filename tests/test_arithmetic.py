@@ -63,7 +63,7 @@ def test_conv_output_size_matches_torch(n, k, s, padding, d):
         assert conv_output_size(n, k, s, padding, d) == expected
 
 
-def test_conv_output_size_worked_examples_from_the_seed():
+def test_conv_output_size_worked_examples():
     assert conv_output_size(7, 3, stride=1) == 5
     assert conv_output_size(7, 3, stride=2) == 3
     assert conv_output_size(224, 3, padding=1) == 224
@@ -188,20 +188,20 @@ def test_padding_for_values():
     assert padding_for("same", 7, 3, 2, 2) == same_padding(7, 3, 2, 2) == (2, 2)
 
 
-def _seed_same_padding(input_size, kernel_size, stride):
-    """The seed lesson's formula, kept here only to show where it goes wrong."""
+def _often_found_same_padding(input_size, kernel_size, stride):
+    """A 'same' padding formula you will often find, kept here to show where it goes wrong."""
     return max(0, ((stride - 1) * input_size - stride + kernel_size) // 2)
 
 
-def test_seed_same_padding_formula_is_wrong():
-    # stride 2: the seed pads 112 per side aiming at 224 outputs (and, flooring, misses:
+def test_often_found_same_padding_formula_is_wrong():
+    # stride 2: it pads 112 per side aiming at 224 outputs (and, flooring, misses:
     # 223); 'same' means ceil(224 / 2) = 112 outputs.
-    assert _seed_same_padding(224, 3, 2) == 112
+    assert _often_found_same_padding(224, 3, 2) == 112
     assert conv_output_size(224, 3, 2, 112) == 223
     assert same_padding(224, 3, 2) == (0, 1)
     assert conv_output_size(224, 3, 2, same_padding(224, 3, 2)) == 112
     # even kernel, stride 1: symmetric floor loses a pixel.
-    assert conv_output_size(7, 2, 1, _seed_same_padding(7, 2, 1)) == 6
+    assert conv_output_size(7, 2, 1, _often_found_same_padding(7, 2, 1)) == 6
     assert conv_output_size(7, 2, 1, same_padding(7, 2)) == 7
 
 
@@ -242,8 +242,8 @@ def test_input_span_is_the_region_a_whole_output_row_reads(n, k, s, p, d):
     assert padded - s < input_span(out, k, s, d) <= padded
 
 
-def test_seed_receptive_field_is_the_input_span_not_a_units_receptive_field():
-    # Seed: "Receptive field = 3 + (5 - 1) * 1 = 7" for a 3x3 kernel on a 7x7 input.
+def test_often_called_receptive_field_is_the_input_span_not_a_units_receptive_field():
+    # Often written: "Receptive field = 3 + (5 - 1) * 1 = 7" for a 3x3 kernel on a 7x7 input.
     assert input_span(conv_output_size(7, 3), 3) == 7
     assert receptive_field([{"kernel_size": 3}]).size == 3
 
@@ -264,7 +264,7 @@ def test_input_span_errors_name_the_parameter(args, name):
 
 # --- receptive fields ----------------------------------------------------------------------
 
-VGG_SEED = [
+VGG_STYLE_STACK = [
     {"kernel_size": 3, "stride": 1},
     {"kernel_size": 3, "stride": 1},
     {"kernel_size": 2, "stride": 2},
@@ -344,13 +344,14 @@ def test_receptive_field_matches_brute_force_gradients(layers):
 
 
 def test_receptive_field_per_layer_prefixes():
-    per_layer = receptive_field_per_layer(VGG_SEED)
-    assert per_layer == [receptive_field(VGG_SEED[: i + 1]) for i in range(len(VGG_SEED))]
+    per_layer = receptive_field_per_layer(VGG_STYLE_STACK)
+    prefixes = [VGG_STYLE_STACK[: i + 1] for i in range(len(VGG_STYLE_STACK))]
+    assert per_layer == [receptive_field(prefix) for prefix in prefixes]
     assert [field.size for field in per_layer] == [3, 5, 6, 10, 14, 16]
 
 
-def test_seed_vgg_example():
-    assert receptive_field(VGG_SEED) == ReceptiveField(size=16, stride=4, start=7.5)
+def test_vgg_style_stack_example():
+    assert receptive_field(VGG_STYLE_STACK) == ReceptiveField(size=16, stride=4, start=7.5)
 
 
 def test_receptive_field_of_no_layers_is_one_pixel():

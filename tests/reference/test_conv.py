@@ -147,8 +147,8 @@ def test_accepts_torch_tensors_and_nested_lists() -> None:
     np.testing.assert_array_equal(conv2d(x, w), F.conv2d(x, torch.tensor(w).double()).numpy())
 
 
-def seed_manual_conv2d(input, kernel, stride=1, padding=0):
-    """The seed lesson's ``manual_conv2d``, verbatim: no dilation, groups or bias."""
+def textbook_manual_conv2d(input, kernel, stride=1, padding=0):
+    """A ``manual_conv2d`` as you will often find it in tutorials: no dilation, groups or bias."""
     batch_size, in_channels, in_height, in_width = input.shape
     out_channels, _, kernel_height, kernel_width = kernel.shape
     out_height = (in_height + 2 * padding - kernel_height) // stride + 1
@@ -170,14 +170,16 @@ def seed_manual_conv2d(input, kernel, stride=1, padding=0):
 
 
 @pytest.mark.parametrize(("stride", "size"), [(1, 5), (2, 3)])
-def test_seed_example_7x7_input_3x3_edge_kernel(stride: int, size: int) -> None:
-    """Seed: 7x7 input, 3x3 horizontal-edge kernel -> 5x5 (stride 1) or 3x3 (stride 2)."""
+def test_loops_match_a_textbook_loop_on_a_7x7_input_with_a_3x3_edge_kernel(
+    stride: int, size: int
+) -> None:
+    """7x7 input, 3x3 horizontal-edge kernel -> 5x5 (stride 1) or 3x3 (stride 2)."""
     image = torch.arange(49, dtype=torch.float32).reshape(1, 1, 7, 7) % 5
     edge = torch.tensor([[[[-1.0, -1.0, -1.0], [0.0, 0.0, 0.0], [1.0, 1.0, 1.0]]]])
-    seed = seed_manual_conv2d(image, edge, stride=stride).numpy()
+    textbook = textbook_manual_conv2d(image, edge, stride=stride).numpy()
     ours = conv2d_loops(image.numpy(), edge.numpy(), stride=stride)
-    assert ours.shape == seed.shape == (1, 1, size, size)
-    np.testing.assert_array_equal(ours, seed)
+    assert ours.shape == textbook.shape == (1, 1, size, size)
+    np.testing.assert_array_equal(ours, textbook)
 
 
 @settings(max_examples=60)

@@ -124,21 +124,23 @@ def test_equivalent_conv_weight_swaps_channels_per_group_and_flips():
     np.testing.assert_array_equal(out[3 + 1, 0], w[2 + 0, 1, ::-1, ::-1])
 
 
-def seed_transposed_output_size(input_size, kernel_size, stride, padding):
-    """The seed lesson's formula, verbatim: no output_padding, no dilation."""
+def often_found_transposed_output_size(input_size, kernel_size, stride, padding):
+    """The output size you will often find: no output_padding, no dilation."""
     return (input_size - 1) * stride - 2 * padding + kernel_size
 
 
 @pytest.mark.parametrize(
     ("n", "k", "s", "p", "op", "d"), [(4, 4, 2, 1, 1, 1), (5, 3, 2, 1, 1, 1), (4, 3, 1, 0, 0, 2)]
 )
-def test_corrected_output_size_matches_torch_where_the_seed_formula_does_not(n, k, s, p, op, d):
+def test_corrected_output_size_matches_torch_where_the_often_found_one_does_not(
+    n, k, s, p, op, d
+):
     x, w = np.ones((1, 1, n, n)), np.ones((1, 1, k, k))
     kwargs = {"stride": s, "padding": p, "output_padding": op, "dilation": d}
     torch_size = _torch(F.conv_transpose2d, x, w, **kwargs).shape[-1]
     assert conv_transpose_output_size(n, k, s, p, op, d) == torch_size
     assert conv_transpose2d(x, w, **kwargs).shape[-1] == torch_size
-    assert seed_transposed_output_size(n, k, s, p) != torch_size
+    assert often_found_transposed_output_size(n, k, s, p) != torch_size
 
 
 def test_unbatched_float32_and_unbatched_bias():
