@@ -52,6 +52,7 @@ _TORCH_PAD = {"zeros": "constant", "reflect": "reflect", "replicate": "replicate
 def slid_kernel(kernel: np.ndarray, mode: str) -> np.ndarray:
     """The kernel actually slid over the input: itself for ``'cross-correlation'`` (what
     ``torch.nn.functional.conv2d`` computes), rotated by 180° for ``'convolution'``."""
+    kernel = as_array(kernel, "kernel", ndim=2, layout="(kH, kW)")
     mode = as_choice(mode, "mode", MODES)
     return kernel[::-1, ::-1] if mode == "convolution" else kernel
 
@@ -206,6 +207,10 @@ def torch_equivalent(
         The code, and torch's ``(H_out, W_out)`` result, or torch's error message when
         torch refuses the settings.
     """
+    image = as_array(image, "image", ndim=2, layout="(H, W)")
+    kernel = as_array(kernel, "kernel", ndim=2, layout="(kH, kW)")
+    padding_mode = as_choice(padding_mode, "padding_mode", tuple(_TORCH_PAD))
+    mode = as_choice(mode, "mode", MODES)
     weight = "w.flip(-1, -2)" if mode == "convolution" else "w"
     x = torch.tensor(image, dtype=torch.float64)[None, None]
     w = torch.tensor(kernel, dtype=torch.float64)[None, None]

@@ -8,7 +8,14 @@ from hypothesis.extra.numpy import arrays
 from oracles import torch_conv
 
 from convlessons.data import make_pattern
-from convlessons.exploration import MODES, Exploration, explore, size_formulas, torch_equivalent
+from convlessons.exploration import (
+    MODES,
+    Exploration,
+    explore,
+    size_formulas,
+    slid_kernel,
+    torch_equivalent,
+)
 from convlessons.kernels import KERNELS
 from convlessons.reference.padding import PADDING_MODES
 
@@ -99,6 +106,18 @@ def test_every_output_is_the_sum_over_its_window(case):
             ValueError,
             "(row, col) must be inside the 3 × 3 output, got (3, 0)",
         ),
+        (
+            lambda: torch_equivalent(np.ones((5, 5)), np.ones((3, 3)), padding_mode="bad"),
+            ValueError,
+            "padding_mode must be one of ('zeros', 'reflect', 'replicate', 'circular'), got 'bad'",
+        ),
+        (
+            lambda: torch_equivalent(np.ones((5, 5)), np.ones((3, 3)), mode="bad"),
+            ValueError,
+            "mode must be one of ('cross-correlation', 'convolution'), got 'bad'",
+        ),
+        (lambda: torch_equivalent(np.ones(5), np.ones((3, 3))), ValueError, "image must have 2"),
+        (lambda: slid_kernel(np.ones(3), "convolution"), ValueError, "kernel must have 2"),
     ],
 )
 def test_model_error_messages_name_the_parameter(call, error, message):
