@@ -1,4 +1,8 @@
-"""Interactive instruments of the course: one module per widget (model + thin view).
+"""Interactive instruments of the course: one module per widget, views only.
+
+Each view draws what a pure model beside the maths returns (``convlessons.exploration``,
+``convlessons.costs``, ``convlessons.receptive_fields``, ...); checkers and notebooks import
+those models, and this package only to show a widget.
 
 Each widget is an ipywidgets container (display it to show it) whose controls are public
 attributes named after what they set, whose current result is ``.output`` and whose
