@@ -6,13 +6,13 @@ import re
 import time
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 from hypothesis import given
 from hypothesis import strategies as st
+from notebook_solutions import assert_solution_passes, solution_cells
 from torch import nn
 
 from convlessons.exercises import NOT_ANSWERED, _answers, conv_types
@@ -537,42 +537,14 @@ def test_stride_k_transposed_convolution_is_a_right_inverse_for_a_unit_kernel(k)
 # ------------------------------------------------------------------ the notebooks' solutions
 
 
-def _solution_runs(name):
-    """For each solution cell: the answer cells before its check cell, the solution's code
-    and the check cell, as the learner runs them."""
-    cells = nbformat.read(NOTEBOOKS / name, as_version=4).cells
-    imports = cells[next(i for i, c in enumerate(cells) if c.cell_type == "code")].source
-    runs = []
-    for index, cell in enumerate(cells):
-        if "solution" not in cell.metadata.get("tags", []):
-            continue
-        check = cells[index - 1]
-        assert check.cell_type == "code" and "check_" in check.source
-        start = index - 1
-        while cells[start - 1].cell_type == "code":
-            start -= 1
-        answer_cells = [c.source for c in cells[start : index - 1]]
-        solution = re.search(r"```python\n(.*?)```", cell.source, re.DOTALL)[1]
-        runs.append(pytest.param(imports, answer_cells, solution, check.source,
-                                 id=f"{name[:2]}-{check.source.split('(')[0].strip()}"))
-    return runs
 
-
-SOLUTIONS = (_solution_runs("06_convolution_types.ipynb")
-             + _solution_runs("07_transposed_convolution.ipynb"))
+SOLUTIONS = solution_cells("06_convolution_types") + solution_cells("07_transposed_convolution")
 
 
 def test_each_notebook_has_three_solutions():
     assert [run.id[:2] for run in SOLUTIONS] == ["06"] * 3 + ["07"] * 3
 
 
-@pytest.mark.parametrize(("imports", "answer_cells", "solution", "check"), SOLUTIONS)
-def test_notebook_solution_passes_its_check_cell(imports, answer_cells, solution, check):
-    namespace: dict = {}
-    exec(imports.replace("%matplotlib widget", ""), namespace)
-    for source in answer_cells:
-        exec(source, namespace)
-    assert eval(check, namespace) is NOT_ANSWERED  # the skeleton, as committed
-    exec(solution, namespace)
-    verdict = eval(check, namespace)
-    assert verdict, verdict.message
+@pytest.mark.parametrize("cell", SOLUTIONS)
+def test_notebook_solution_passes_its_check_cell(cell):
+    assert_solution_passes(cell)

@@ -2,11 +2,9 @@
 notebook's own solution blocks pass its own check cells."""
 
 import math
-import re
 import time
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
 import torch
@@ -14,6 +12,7 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from notebook_solutions import assert_solution_passes, solution_cells
 
 from convlessons.exercises import NOT_ANSWERED, _answers
 from convlessons.exercises.features import (
@@ -389,38 +388,13 @@ def test_bad_arguments_name_the_parameter(call, name):
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "09_feature_detection.ipynb"
 
 
-def _solution_runs():
-    """For each solution cell: the notebook's first code cell, the cells from the exercise's
-    first code cell to its check cell, the solution's code and the check cell."""
-    cells = nbformat.read(NOTEBOOK, as_version=4).cells
-    imports = next(cell.source for cell in cells if cell.cell_type == "code")
-    runs = []
-    for index, cell in enumerate(cells):
-        if "solution" not in cell.metadata.get("tags", []):
-            continue
-        check = cells[index - 1]
-        assert check.cell_type == "code" and "check_" in check.source
-        start = index - 1
-        while cells[start - 1].cell_type == "code":
-            start -= 1
-        answer_cells = [c.source for c in cells[start : index - 1]]
-        solution = re.search(r"```python\n(.*?)```", cell.source, re.DOTALL)[1]
-        runs.append(pytest.param(imports, answer_cells, solution, check.source,
-                                 id=check.source.split("(")[0].strip()))
-    return runs
+SOLUTIONS = solution_cells("09_feature_detection")
 
 
 def test_notebook_has_three_solutions():
-    assert len(_solution_runs()) == 3
+    assert len(SOLUTIONS) == 3
 
 
-@pytest.mark.parametrize(("imports", "answer_cells", "solution", "check"), _solution_runs())
-def test_notebook_solution_passes_its_check_cell(imports, answer_cells, solution, check):
-    namespace: dict = {}
-    exec(imports.replace("%matplotlib widget", ""), namespace)
-    for source in answer_cells:
-        exec(source, namespace)
-    assert eval(check, namespace) is NOT_ANSWERED  # the skeleton, as committed
-    exec(solution, namespace)
-    verdict = eval(check, namespace)
-    assert verdict, verdict.message
+@pytest.mark.parametrize("cell", SOLUTIONS)
+def test_notebook_solution_passes_its_check_cell(cell):
+    assert_solution_passes(cell)

@@ -2,17 +2,16 @@
 hint, the function checkers draw fresh cases, and each notebook's solutions pass its checks."""
 
 import math
-import re
 import time
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 from hypothesis import given
 from hypothesis import strategies as st
+from notebook_solutions import assert_solution_passes, solution_cells
 
 from convlessons.exercises import NOT_ANSWERED, _answers
 from convlessons.exercises.parameters import (
@@ -446,47 +445,17 @@ def test_receptive_field_blames_the_notebook_for_its_own_arguments():
 # ------------------------------------------------------------------ the notebooks' own solutions
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
-SOLVED = {"03_parameters.ipynb": 4, "04_receptive_fields_and_pooling.ipynb": 3}
-
-
-def _solution_runs():
-    """For each solution cell: the notebook's first code cell, the answer cells before its
-    check cell, the solution's code and the check cell, as the learner runs them."""
-    runs = []
-    for name in SOLVED:
-        cells = nbformat.read(NOTEBOOKS / name, as_version=4).cells
-        imports = next(cell.source for cell in cells if cell.cell_type == "code")
-        for index, cell in enumerate(cells):
-            if "solution" not in cell.metadata.get("tags", []):
-                continue
-            check = cells[index - 1]
-            assert check.cell_type == "code" and "check_" in check.source
-            start = index - 1
-            while cells[start - 1].cell_type == "code":
-                start -= 1
-            answer_cells = [c.source for c in cells[start : index - 1]]
-            solution = re.search(r"```python\n(.*?)```", cell.source, re.DOTALL)[1]
-            runs.append(pytest.param(name, imports, answer_cells, solution, check.source,
-                                     id=f"{name[:2]}-{check.source.split('(')[0].strip()}"))
-    return runs
+SOLVED = {"03_parameters": 4, "04_receptive_fields_and_pooling": 3}
+# Exercise 3 of 04 reads the VGG-16 stack built in the notebook
+SOLUTIONS = (solution_cells("03_parameters")
+             + solution_cells("04_receptive_fields_and_pooling", setup_prefixes=("VGG16_STAGES",)))
 
 
 def test_each_notebook_has_its_solutions():
-    found = [run.values[0] for run in _solution_runs()]
+    found = [run.values[0].notebook for run in SOLUTIONS]
     assert {name: found.count(name) for name in SOLVED} == SOLVED
 
 
-@pytest.mark.parametrize(("name", "imports", "answer_cells", "solution", "check"),
-                         _solution_runs())
-def test_notebook_solution_passes_its_check_cell(name, imports, answer_cells, solution, check):
-    namespace: dict = {}
-    exec(imports.replace("%matplotlib widget", ""), namespace)
-    if name.startswith("04"):  # Exercise 3 reads the VGG-16 stack built in the notebook
-        cells = nbformat.read(NOTEBOOKS / name, as_version=4).cells
-        exec(next(c.source for c in cells if c.source.startswith("VGG16_STAGES")), namespace)
-    for source in answer_cells:
-        exec(source, namespace)
-    assert eval(check, namespace) is NOT_ANSWERED  # the skeleton, as committed
-    exec(solution, namespace)
-    verdict = eval(check, namespace)
-    assert verdict, verdict.message
+@pytest.mark.parametrize("cell", SOLUTIONS)
+def test_notebook_solution_passes_its_check_cell(cell):
+    assert_solution_passes(cell)
