@@ -44,7 +44,7 @@ OVERRIDES = REPO_ROOT / "jupyter" / "overrides.json"
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 SCREENSHOTS = ARTIFACTS / "screenshots"
-EXPLORER_NOTEBOOK = "01_convolution_operation.ipynb"
+EXPLORER_NOTEBOOK = "03_parameters.ipynb"  # its first explorer shows every control
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -3,7 +3,7 @@
 One JupyterLab server and one browser serve the whole module (see ``devtools.browser``); each
 notebook gets its own page. Every ``notebooks/*.ipynb`` is run with Run → Run All Cells and must
 show no error output and no broken widget; a screenshot of each is saved under
-``test-artifacts/screenshots/``. The ConvExplorer in ``01_convolution_operation.ipynb`` is driven
+``test-artifacts/screenshots/``. The ConvExplorer in ``03_parameters.ipynb`` is driven
 with the keyboard and the mouse, and the key-press → redrawn-figure latency is reported.
 """
 
@@ -41,7 +41,9 @@ from devtools.browser import (
 
 COURSE_SETTINGS = json.loads(OVERRIDES.read_text(encoding="utf-8"))
 CHANNELS_NOTEBOOK = "02_why_convolution.ipynb"
-KEPT_OPEN = (EXPLORER_NOTEBOOK, CHANNELS_NOTEBOOK)  # their pages are reused by widget tests below
+WELCOME_NOTEBOOK = "00_welcome.ipynb"
+# their pages are reused by the widget tests below
+KEPT_OPEN = (EXPLORER_NOTEBOOK, CHANNELS_NOTEBOOK, WELCOME_NOTEBOOK)
 LATENCY_REPORT = ARTIFACTS / "browser-latency.txt"
 
 
@@ -166,6 +168,21 @@ def test_slider_latency_is_reported(explorer: Explorer, capsys: pytest.CaptureFi
     with capsys.disabled():
         print(f"\n  {line}  (written to {LATENCY_REPORT})")
     assert len(samples) == 10
+
+
+def test_widget_levels_show_only_what_was_introduced(
+    explorer: Explorer, lab: LabServer, browser: Browser, executed: dict[str, ExecutedNotebook]
+) -> None:
+    """00's explorer shows the window and the sum only; 03's adds stride and the size formula."""
+    result = run_once(executed, lab, browser, NOTEBOOK_DIR / WELCOME_NOTEBOOK)
+    assert not result.problems, "\n".join(result.problems)
+    welcome = Explorer.first_on(result.page)
+    expect(welcome.position).to_be_visible()
+    expect(welcome.slider_handle("stride")).to_be_hidden()
+    expect(welcome.formula).to_be_hidden()
+    expect(explorer.slider_handle("stride")).to_be_visible()
+    expect(explorer.formula).to_be_visible()
+    close_notebook(executed.pop(WELCOME_NOTEBOOK).page)
 
 
 # --------------------------------------------------------------------------- the channel explorer
