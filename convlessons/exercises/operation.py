@@ -79,13 +79,13 @@ def check_valid_output_size(answer: object, input_size: int = 7, kernel_size: in
 def check_output_cell(
     answer: object, image: np.ndarray, kernel: np.ndarray, row: int, col: int
 ) -> Verdict:
-    """Check a hand-computed output value ``S(row, col)`` of a cross-correlation.
+    """Check a hand-computed output value ``Y(row, col)`` of a cross-correlation.
 
-    ``S(i, j) = sum_m sum_n I(i + m, j + n) K(m, n)`` (no padding, stride 1), computed with
+    ``Y(i, j) = sum_m sum_n X(i + m, j + n) K(m, n)`` (no padding, stride 1), computed with
     :func:`convlessons.reference.correlate2d`. Hints, in this order: the flipped kernel
     (true convolution, :func:`~convlessons.reference.convolve2d`), the value of a
     neighbouring or transposed output cell (window off by one or row/col swapped), and a
-    sum missing one product ``K(m, n) I(row + m, col + n)``.
+    sum missing one product ``K(m, n) X(row + m, col + n)``.
 
     Raises
     ------
@@ -109,12 +109,12 @@ def check_output_cell(
     kh, kw = kernel.shape
     window = image[row : row + kh, col : col + kw]
     if near(output[row, col]):
-        return correct(f"S({row}, {col}) = {output[row, col]:g}: the sum of the {kh * kw} "
+        return correct(f"Y({row}, {col}) = {output[row, col]:g}: the sum of the {kh * kw} "
                        "products of the kernel with the window under it.")
     if near(convolve2d(image, kernel)[row, col]):
         return wrong("That is the true convolution: you flipped the kernel. Deep learning's "
                      "'convolution' is a cross-correlation: multiply K(m, n) with "
-                     f"I({row} + m, {col} + n), kernel not flipped.")
+                     f"X({row} + m, {col} + n), kernel not flipped.")
     neighbours = [(row + dr, col + dc) for dr in (-1, 0, 1) for dc in (-1, 0, 1)]
     for r, c in [*neighbours, (col, row)]:
         inside = 0 <= r < output.shape[0] and 0 <= c < output.shape[1]
@@ -124,7 +124,7 @@ def check_output_cell(
                          "(rows first, counting from 0).")
     for (m, n), term in np.ndenumerate(kernel * window):
         if term != 0 and near(output[row, col] - term):
-            return wrong(f"Close: one product is missing, K({m}, {n}) × I({row + m}, "
+            return wrong(f"Close: one product is missing, K({m}, {n}) × X({row + m}, "
                          f"{col + n}) = {kernel[m, n]:g} × {window[m, n]:g}. "
                          f"Add all {kh * kw} products.")
     return wrong(f"Put the kernel's top-left corner on input ({row}, {col}), multiply each "

@@ -61,7 +61,7 @@ def test_output_size_bad_arguments(kwargs, name):
 
 # --------------------------------------------------------------------------- output cell
 
-# The worked example of 01_convolution_operation.ipynb (S(1, 2) = 7).
+# The worked example of 01_convolution_operation.ipynb (Y(1, 2) = 7).
 IMAGE = np.array([[0, 3, 2, 3, 3], [2, 3, 1, 0, 2], [2, 0, 3, 1, 3], [2, 0, 1, 0, 1],
                   [2, 3, 3, 0, 2]])
 KERNEL = np.array([[1, 0, -1], [2, 1, 0], [0, -1, 1]])
@@ -74,9 +74,9 @@ KERNEL = np.array([[1, 0, -1], [2, 1, 0], [0, -1, 1]])
      (5, "value of output (0, 1)"),      # (0, 1) and (1, 1) are both 5
      (4, "value of output (2, 2)"),
      (-3, "value of output (2, 1)"),     # (2, 1): row/col swapped
-     (6, "K(0, 0) × I(1, 2)"),           # forgot 1 × 1
-     (1, "K(1, 0) × I(2, 2)"),           # forgot 2 × 3
-     (9, "K(0, 2) × I(1, 4)"),           # forgot -1 × 2
+     (6, "K(0, 0) × X(1, 2)"),           # forgot 1 × 1
+     (1, "K(1, 0) × X(2, 2)"),           # forgot 2 × 3
+     (9, "K(0, 2) × X(1, 4)"),           # forgot -1 × 2
      (100, "top-left corner"),
      ("seven", "one number")],
 )
