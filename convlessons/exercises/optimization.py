@@ -36,7 +36,7 @@ from convlessons.exercises._answers import (
     learner_array,
     real_number,
 )
-from convlessons.exercises.training import _one_thread, _torch_seeded
+from convlessons.exercises._torch_cases import one_thread, torch_seeded
 from convlessons.models import SmallCNN, accuracy, prune_channels, train
 
 __all__ = ["check_my_fuse_conv_bn", "check_my_prune", "check_pruning_ratio"]
@@ -117,7 +117,7 @@ def _fusion_cases(rng: np.random.Generator) -> list[_FusionCase]:
         (True, 2, some(1, 2), 2, 2, "a conv bias, stride 2, dilation 2, 2 groups"),
     ]
     cases = []
-    with _torch_seeded(int(rng.integers(2**31))), torch.no_grad():
+    with torch_seeded(int(rng.integers(2**31))), torch.no_grad():
         for bias, stride, padding, dilation, groups, what in specs:
             c_in, c_out = groups * some(1, 2), groups * some(1, 3)
             conv = nn.Conv2d(c_in, c_out, some(1, 3) if groups == 1 else 3, stride=stride,
@@ -253,14 +253,14 @@ def check_my_fuse_conv_bn(answer: object) -> Verdict:
     stride, padding, dilation or groups.
     """
     rng = np.random.default_rng()
-    with _one_thread():
+    with one_thread():
         cases = _fusion_cases(rng)
     yield
     if not callable(answer) or isinstance(answer, nn.Module):
         return wrong("The answer should be your function itself: answer = my_fuse_conv_bn "
                      "(no parentheses).")
     for case in cases:
-        with _one_thread():
+        with one_thread():
             try:
                 fused = call_learner(answer, (copy.deepcopy(case.conv), copy.deepcopy(case.bn)),
                                      case=case.describe())
@@ -324,7 +324,7 @@ def _prune_cases(rng: np.random.Generator) -> list[_PruneCase]:
         (False, True, 3, 1, 1, 1e-5, 1, "a single channel kept"),
     ]
     cases = []
-    with _torch_seeded(int(rng.integers(2**31))), torch.no_grad():
+    with torch_seeded(int(rng.integers(2**31))), torch.no_grad():
         for bias1, bias2, k2, stride2, padding2, eps, count, what in specs:
             c_in, channels = some(1, 3), some(4, 7)
             keep = tuple(sorted(int(i) for i in rng.choice(
@@ -474,7 +474,7 @@ def check_my_prune(answer: object) -> Verdict:
     or padding.
     """
     rng = np.random.default_rng()
-    with _one_thread():
+    with one_thread():
         cases = _prune_cases(rng)
     yield
     if not callable(answer) or isinstance(answer, nn.Module):
@@ -482,7 +482,7 @@ def check_my_prune(answer: object) -> Verdict:
                      "(no parentheses).")
     for case in cases:
         layers = tuple(copy.deepcopy(layer) for layer in (case.conv1, case.bn1, case.conv2))
-        with _one_thread():
+        with one_thread():
             result = call_learner(answer, (*layers, list(case.keep)), case=case.describe())
             problem = _prune_problem(result, case)
         if problem:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,6 +38,7 @@ from convlessons.exercises._answers import (
     real_array,
     whole_numbers,
 )
+from convlessons.exercises._torch_cases import one_thread, torch_seeded
 from convlessons.models import SmallCNN
 
 __all__ = [
@@ -55,18 +55,6 @@ __all__ = [
 def _rng(seed: int | None) -> np.random.Generator:
     """Fresh random cases on every call (``seed=None``), or a fixed draw for tests."""
     return np.random.default_rng(None if seed is None else as_int(seed, "seed", minimum=0))
-
-
-@contextmanager
-def _one_thread() -> Iterator[None]:
-    """Run torch on one thread for a block: the cases are tiny, and on a busy machine the
-    threads of a pool waiting for each other make a tiny op many times slower."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _error_hint(error: BaseException | None, hints: tuple[tuple[str, str], ...]) -> str:
@@ -275,7 +263,7 @@ def check_my_learned_kernel(answer: object, seed: int | None = None) -> Verdict:
         return wrong("The answer should be your function itself: answer = learn_kernel "
                      "(no parentheses).")
     cases = [_kernel_case(rng, size) for size in (3, int(rng.choice([2, 4])))]
-    with _one_thread():
+    with one_thread():
         problems = (_kernel_problem(answer, case) for case in cases)
         problem = next((text for text in problems if text), None)
     if problem:
@@ -438,7 +426,7 @@ def check_my_batchnorm(answer: object, seed: int | None = None) -> Verdict:
         return wrong("The answer should be your function itself: answer = my_batchnorm "
                      "(no parentheses).")
     cases = [_batchnorm_case(rng, min_side) for min_side in (2, 1, 1)]
-    with _one_thread():
+    with one_thread():
         problems = (_batchnorm_problem(answer, case) for case in cases)
         problem = next((text for text in problems if text), None)
     if problem:
@@ -454,18 +442,10 @@ SHAPE_POINTS = ("pool1", "pool2", "relu3", "gap", "flatten", "classifier")
 :func:`check_small_cnn_shapes` asks for, in forward order."""
 
 
-@contextmanager
-def _torch_seeded(seed: int) -> Iterator[None]:
-    """Seed torch's global RNG for a block and give the caller's state back afterwards."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        yield
-
-
 def _small_cnn(rng: np.random.Generator) -> SmallCNN:
     """A default ``SmallCNN`` with fresh random weights and non-trivial BatchNorm statistics,
     built without touching the caller's torch RNG."""
-    with _torch_seeded(int(rng.integers(2**31))), torch.no_grad():
+    with torch_seeded(int(rng.integers(2**31))), torch.no_grad():
         model = SmallCNN()
         for layer in model.modules():
             if isinstance(layer, nn.BatchNorm2d):
@@ -739,7 +719,7 @@ def check_my_small_cnn(answer: object, seed: int | None = None) -> Verdict:
     sizes = (28, int(rng.choice([20, 24, 32])))
     batches = [torch.from_numpy(rng.uniform(0.0, 1.0, (4, 1, size, size)).astype(np.float32))
                for size in sizes]
-    with _one_thread():
+    with one_thread():
         problems = (_logits_problem(model, reference, x, train)
                     for x in batches for train in (False, True))
         problem = next((text for text in problems if text), None)

@@ -30,8 +30,8 @@ from convlessons._validation import as_instance, as_int
 from convlessons.arithmetic import layers_from_module, receptive_field
 from convlessons.exercises import Verdict, checker, correct, wrong
 from convlessons.exercises._answers import UnreadableAnswer, learner_array, whole_number
+from convlessons.exercises._torch_cases import one_thread, torch_seeded
 from convlessons.exercises.parameters import check_receptive_field
-from convlessons.exercises.training import _one_thread, _torch_seeded
 from convlessons.models import SmallCNN
 
 __all__ = [
@@ -77,7 +77,7 @@ def _capture_models(rng: np.random.Generator) -> list[tuple[nn.Module, str, int,
 
     c_in, channels = some(1, 3), some(2, 4)
     widened = channels + some(1, 2)
-    with _torch_seeded(int(rng.integers(2**31))), torch.no_grad():
+    with torch_seeded(int(rng.integers(2**31))), torch.no_grad():
         models = [
             (nn.Sequential(OrderedDict(
                 features=nn.Sequential(OrderedDict(
@@ -223,7 +223,7 @@ def check_my_capture(answer: object) -> Verdict:
     signature.
     """
     rng = np.random.default_rng()
-    with _one_thread():
+    with one_thread():
         cases = _capture_cases(rng)
     yield
     if not callable(answer):
@@ -231,7 +231,7 @@ def check_my_capture(answer: object) -> Verdict:
                      "(no parentheses).")
     for case in cases:
         record = case.record
-        with _one_thread():
+        with one_thread():
             result = learner_array(answer, (case.model, case.layer_name, case.x.clone()),
                                    case=case.describe(), returns='captured["output"]',
                                    error_hint=_capture_error_hint)
