@@ -28,8 +28,8 @@ Example, a checker for a learner's ``my_relu(x)``::
     @checker
     def check_my_relu(answer: object) -> Verdict:
         yield  # no notebook arguments to validate
-        if not callable(answer):
-            return wrong("Give your function itself: answer = my_relu (no parentheses).")
+        if (refusal := not_a_function(answer, "my_relu")) is not None:
+            return refusal
         x = np.random.default_rng().standard_normal(5)  # fresh values on every call
         result = real_array(call_learner(answer, (x,), case=f"x = {x}"), "my_relu's result")
         ...
@@ -56,6 +56,7 @@ __all__ = [
     "call_learner",
     "describe_error",
     "entries",
+    "not_a_function",
     "learner_array",
     "real_array",
     "real_number",
@@ -455,3 +456,15 @@ def learner_array(function: Callable[..., object], args: tuple = (),
         raise UnreadableAnswer(f"Your function returned None: did you forget "
                                f"`return {returns}`?")
     return real_array(result, "back a numpy array of real numbers from your function")
+
+
+def not_a_function(answer: object, name: str) -> object:
+    """The ❌ for an answer that is not the learner's function ``name`` (e.g. its result,
+    or a module where a function is asked for), or ``None`` when it is a plain callable."""
+    from convlessons.exercises import wrong  # the package imports this module first
+
+    if callable(answer) and not hasattr(answer, "parameters"):  # an nn.Module is callable
+        return None
+    return wrong(f"The answer should be your function itself: answer = {name} "
+                 "(no parentheses).")
+

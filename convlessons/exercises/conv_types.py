@@ -42,6 +42,7 @@ from convlessons.exercises import Verdict, checker, correct, wrong
 from convlessons.exercises._answers import (
     UnreadableAnswer,
     learner_array,
+    not_a_function,
     real_array,
     whole_number,
     whole_numbers,
@@ -561,9 +562,8 @@ def check_my_conv_transpose2d(answer: object) -> Verdict:
     rng = np.random.default_rng()
     cases = _transposed_cases(rng)
     yield
-    if not callable(answer):
-        return wrong("The answer should be your function itself: answer = my_conv_transpose2d "
-                     "(no parentheses).")
+    if (refusal := not_a_function(answer, "my_conv_transpose2d")) is not None:
+        return refusal
     for case in cases:
         x = rng.standard_normal(case.shape)
         weight = rng.standard_normal(case.weight_shape)

@@ -26,7 +26,7 @@ import numpy as np
 
 from convlessons._validation import as_array, as_choice, as_int, as_real
 from convlessons.exercises import Verdict, checker, correct, wrong
-from convlessons.exercises._answers import learner_array, real_array, real_number
+from convlessons.exercises._answers import learner_array, not_a_function, real_array, real_number
 from convlessons.kernels import gabor_kernel
 from convlessons.reference import conv2d, correlate2d
 
@@ -357,9 +357,8 @@ def check_my_gabor_kernel(answer: object) -> Verdict:
     """
     cases = _gabor_cases(np.random.default_rng())
     yield
-    if not callable(answer):
-        return wrong("The answer should be your function itself: answer = my_gabor_kernel "
-                     "(no parentheses).")
+    if (refusal := not_a_function(answer, "my_gabor_kernel")) is not None:
+        return refusal
     for case in cases:
         right = case.kernel()
         kernel = learner_array(answer, (case.ksize, case.sigma, case.theta, case.lambd),

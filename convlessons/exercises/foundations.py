@@ -26,6 +26,7 @@ from convlessons.exercises import Verdict, checker, correct, wrong
 from convlessons.exercises._answers import (
     LearnerFunctionFailed,
     call_learner,
+    not_a_function,
     real_array,
     real_number,
     whole_numbers,
@@ -254,9 +255,8 @@ def check_my_compose(answer: object) -> Verdict:
     rng = np.random.default_rng()
     cases = [_compose_case(index, rng) for index in range(COMPOSE_CASES)]
     yield
-    if not callable(answer):
-        return wrong("The answer should be your function itself: answer = my_compose "
-                     "(no parentheses).")
+    if (refusal := not_a_function(answer, "my_compose")) is not None:
+        return refusal
     for k1, k2 in cases:
         expected = composed_kernel(k1, k2)
         try:

@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from convlessons._validation import as_array, as_int
 from convlessons.arithmetic import conv_output_size
 from convlessons.exercises import Verdict, checker, correct, wrong
-from convlessons.exercises._answers import learner_array, real_number, whole_number
+from convlessons.exercises._answers import learner_array, not_a_function, real_number, whole_number
 from convlessons.reference import convolve2d, correlate2d
 
 __all__ = ["Conv2dCase", "check_my_conv2d", "check_output_cell", "check_valid_output_size",
@@ -314,9 +314,8 @@ def check_my_conv2d(answer: object, seed: int | None = None) -> Verdict:
     """
     rng = np.random.default_rng(None if seed is None else as_int(seed, "seed", minimum=0))
     yield
-    if not callable(answer):
-        return wrong("The answer should be your function itself: answer = my_conv2d "
-                     "(no parentheses).")
+    if (refusal := not_a_function(answer, "my_conv2d")) is not None:
+        return refusal
     cases = draw_conv2d_cases(rng)
     for case in cases:
         x, w = _case_arrays(case, rng)

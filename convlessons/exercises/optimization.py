@@ -34,6 +34,7 @@ from convlessons.exercises._answers import (
     call_learner,
     entries,
     learner_array,
+    not_a_function,
     real_number,
 )
 from convlessons.exercises._torch_cases import one_thread, torch_seeded
@@ -256,9 +257,8 @@ def check_my_fuse_conv_bn(answer: object) -> Verdict:
     with one_thread():
         cases = _fusion_cases(rng)
     yield
-    if not callable(answer) or isinstance(answer, nn.Module):
-        return wrong("The answer should be your function itself: answer = my_fuse_conv_bn "
-                     "(no parentheses).")
+    if (refusal := not_a_function(answer, "my_fuse_conv_bn")) is not None:
+        return refusal
     for case in cases:
         with one_thread():
             try:
@@ -477,9 +477,8 @@ def check_my_prune(answer: object) -> Verdict:
     with one_thread():
         cases = _prune_cases(rng)
     yield
-    if not callable(answer) or isinstance(answer, nn.Module):
-        return wrong("The answer should be your function itself: answer = my_prune "
-                     "(no parentheses).")
+    if (refusal := not_a_function(answer, "my_prune")) is not None:
+        return refusal
     for case in cases:
         layers = tuple(copy.deepcopy(layer) for layer in (case.conv1, case.bn1, case.conv2))
         with one_thread():

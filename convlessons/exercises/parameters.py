@@ -38,6 +38,7 @@ from convlessons.exercises._answers import (
     UnreadableAnswer,
     call_learner,
     entries,
+    not_a_function,
     real_number,
     whole_number,
     whole_number_or_pair,
@@ -461,8 +462,8 @@ def check_my_output_size(answer: object) -> Verdict:
     """
     cases, expected, slips = _size_cases(np.random.default_rng())
     yield
-    if not callable(answer):
-        return wrong("Give your function itself: answer = my_output_size (no parentheses).")
+    if (refusal := not_a_function(answer, "my_output_size")) is not None:
+        return refusal
     given = []
     for case in cases:
         result = call_learner(answer, (case.n, case.k),
@@ -592,9 +593,8 @@ def check_my_receptive_field(answer: object) -> Verdict:
     """
     stacks, expected, slips = _stacks(np.random.default_rng())
     yield
-    if not callable(answer):
-        return wrong("Give your function itself: answer = my_receptive_field "
-                     "(no parentheses).")
+    if (refusal := not_a_function(answer, "my_receptive_field")) is not None:
+        return refusal
     given = []
     for stack in stacks:
         try:

@@ -35,6 +35,7 @@ from convlessons.exercises._answers import (
     call_learner,
     entries,
     learner_array,
+    not_a_function,
     real_array,
     whole_numbers,
 )
@@ -259,9 +260,8 @@ def check_my_learned_kernel(answer: object, seed: int | None = None) -> Verdict:
     """
     rng = _rng(seed)
     yield
-    if not callable(answer):
-        return wrong("The answer should be your function itself: answer = learn_kernel "
-                     "(no parentheses).")
+    if (refusal := not_a_function(answer, "learn_kernel")) is not None:
+        return refusal
     cases = [_kernel_case(rng, size) for size in (3, int(rng.choice([2, 4])))]
     with one_thread():
         problems = (_kernel_problem(answer, case) for case in cases)
@@ -422,9 +422,8 @@ def check_my_batchnorm(answer: object, seed: int | None = None) -> Verdict:
     """
     rng = _rng(seed)
     yield
-    if not callable(answer):
-        return wrong("The answer should be your function itself: answer = my_batchnorm "
-                     "(no parentheses).")
+    if (refusal := not_a_function(answer, "my_batchnorm")) is not None:
+        return refusal
     cases = [_batchnorm_case(rng, min_side) for min_side in (2, 1, 1)]
     with one_thread():
         problems = (_batchnorm_problem(answer, case) for case in cases)

@@ -29,7 +29,12 @@ from torch import nn
 from convlessons._validation import as_instance, as_int
 from convlessons.arithmetic import layers_from_module, receptive_field
 from convlessons.exercises import Verdict, checker, correct, wrong
-from convlessons.exercises._answers import UnreadableAnswer, learner_array, whole_number
+from convlessons.exercises._answers import (
+    UnreadableAnswer,
+    learner_array,
+    not_a_function,
+    whole_number,
+)
 from convlessons.exercises._torch_cases import one_thread, torch_seeded
 from convlessons.exercises.parameters import check_receptive_field
 from convlessons.models import SmallCNN
@@ -226,9 +231,8 @@ def check_my_capture(answer: object) -> Verdict:
     with one_thread():
         cases = _capture_cases(rng)
     yield
-    if not callable(answer):
-        return wrong("The answer should be your function itself: answer = my_capture "
-                     "(no parentheses).")
+    if (refusal := not_a_function(answer, "my_capture")) is not None:
+        return refusal
     for case in cases:
         record = case.record
         with one_thread():
