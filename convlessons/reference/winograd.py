@@ -45,6 +45,7 @@ __all__ = [
     "inverse_transform",
     "check_winograd_supported",
     "conv2d_winograd",
+    "conv2d_winograd_padded",
 ]
 
 WINOGRAD_TILES = (2, 4, 6)
@@ -342,10 +343,21 @@ def conv2d_winograd(
     """
     args = conv2d_args(x_padded, weight, groups=groups)
     check_winograd_supported(args.weight.shape[2:], tile=tile)
-    x, w, m = args.input, args.weight, tile
+    y = conv2d_winograd_padded(args.input, args.weight, groups=args.groups, tile=tile)
+    return y[0] if args.unbatched else y
+
+
+def conv2d_winograd_padded(x: np.ndarray, weight: np.ndarray, groups: int, tile: int) -> np.ndarray:
+    """The kernel behind :func:`conv2d_winograd`, on trusted arguments.
+
+    ``x`` (N, C, H, W) already padded, ``weight`` (K, C/groups, 3, 3) of the same dtype,
+    ``tile`` one of :data:`WINOGRAD_TILES`; ``conv2d(..., method='winograd')`` calls it
+    after validating once.
+    """
+    m = tile
     n = m + _KERNEL - 1
     batch, channels, height, width = x.shape
-    c_out = w.shape[0]
+    c_out = weight.shape[0]
     out_h, out_w = height - _KERNEL + 1, width - _KERNEL + 1
     tiles_h, tiles_w = -(-out_h // m), -(-out_w // m)
     x = pad_zeros(x, (0, tiles_h * m + _KERNEL - 1 - height, 0, tiles_w * m + _KERNEL - 1 - width))
@@ -354,11 +366,10 @@ def conv2d_winograd(
     d = sliding_windows(x, (n, n), (m, m), (1, 1))  # (N, C, n, n, tiles_h, tiles_w), a view
     d = d.transpose(2, 3, 1, 0, 4, 5).reshape(n * n, channels, -1)  # one column per tile: a copy
     v = _tile_transform(bt, d)  # (n², C, N·tiles)
-    u = _tile_transform(g_matrix, w.transpose(2, 3, 0, 1).reshape(_KERNEL**2, c_out, -1))
+    u = _tile_transform(g_matrix, weight.transpose(2, 3, 0, 1).reshape(_KERNEL**2, c_out, -1))
     v = v.reshape(n * n, groups, channels // groups, -1)
     u = u.reshape(n * n, groups, c_out // groups, channels // groups)
     products = np.matmul(u, v)  # channel sum, one matmul per position xi: (n², G, K/G, N·tiles)
     y = _tile_transform(at, products.reshape(n * n, c_out, -1))  # (m², K, N·tiles)
     y = y.reshape(m, m, c_out, batch, tiles_h, tiles_w).transpose(3, 2, 4, 0, 5, 1)
-    y = y.reshape(batch, c_out, tiles_h * m, tiles_w * m)[:, :, :out_h, :out_w]
-    return y[0] if args.unbatched else y
+    return y.reshape(batch, c_out, tiles_h * m, tiles_w * m)[:, :, :out_h, :out_w]

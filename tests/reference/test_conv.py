@@ -306,6 +306,7 @@ def test_fft_length_is_the_next_5_smooth_number() -> None:
         (3, (3, 5), (1, 1), 1),  # 16x16 overlap-save tiles
         (2, (3, 3), (4, 2), 2),  # dilated span 9: one transform of the whole image
         (17, (9, 9), (1, 1), 1),  # 289 channel pairs, span 9: 32x32 tiles
+        (9, (5, 5), (6, 6), 1),  # 81 channel pairs, span 25: 64x64 tiles
         (1, (15, 15), (1, 1), 1),  # one channel pair: whole image
     ],
 )
