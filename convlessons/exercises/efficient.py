@@ -29,6 +29,7 @@ from convlessons.exercises import Verdict, checker, correct, wrong
 from convlessons.exercises._answers import (
     LearnerFunctionFailed,
     call_learner,
+    not_a_function,
     real_array,
     whole_numbers,
 )
@@ -259,9 +260,8 @@ def check_my_im2col(answer: object) -> Verdict:
     rng = np.random.default_rng()
     cases = _im2col_cases(rng)
     yield
-    if not callable(answer):
-        return wrong("The answer should be your function itself: answer = my_im2col "
-                     "(no parentheses).")
+    if (refusal := not_a_function(answer, "my_im2col")) is not None:
+        return refusal
     for case in cases:
         x = rng.standard_normal(case.shape)
         expected = _unfold(x, case.kernel_size, case.stride, case.padding)
@@ -455,9 +455,8 @@ def check_my_winograd_tile(answer: object) -> Verdict:
     rng = np.random.default_rng()
     cases = [_winograd_tile_case(index, rng) for index in range(WINOGRAD_TILE_CASES)]
     yield
-    if not callable(answer):
-        return wrong("The answer should be your function itself: answer = my_winograd_tile "
-                     "(no parentheses).")
+    if (refusal := not_a_function(answer, "my_winograd_tile")) is not None:
+        return refusal
     for d, g in cases:
         expected = _correlate_tile(d, g)
         try:

@@ -1,17 +1,16 @@
 """Checkers of notebook 08: right answers pass, each typical mistake gets its hint, and the
 notebook's own solution blocks pass its own check cells."""
 
-import re
 import time
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from notebook_solutions import assert_solution_passes, solution_cells
 
 from convlessons.exercises import NOT_ANSWERED, _answers
 from convlessons.exercises.efficient import (
@@ -317,34 +316,13 @@ def test_winograd_tile_placeholders():
 # --------------------------------------------------------------------------- the notebook
 
 
-def _solution_runs():
-    """For each solution cell: the answer cells before its check cell, the solution's code
-    and the check cell, as the learner runs them."""
-    cells = nbformat.read(NOTEBOOK, as_version=4).cells
-    imports = cells[next(i for i, c in enumerate(cells) if c.cell_type == "code")].source
-    runs = []
-    for index, cell in enumerate(cells):
-        if "solution" not in cell.metadata.get("tags", []):
-            continue
-        check = cells[index - 1]
-        assert check.cell_type == "code" and "check_" in check.source
-        start = index - 1
-        while cells[start - 1].cell_type == "code":
-            start -= 1
-        answer_cells = [c.source for c in cells[start : index - 1]]
-        solution = re.search(r"```python\n(.*?)```", cell.source, re.DOTALL)[1]
-        runs.append(pytest.param(imports, answer_cells, solution, check.source,
-                                 id=check.source.split("(")[0].strip()))
-    return runs
+SOLUTIONS = solution_cells("08_efficient_implementations")
 
 
-@pytest.mark.parametrize(("imports", "answer_cells", "solution", "check"), _solution_runs())
-def test_notebook_solution_passes_its_check_cell(imports, answer_cells, solution, check):
-    namespace: dict = {}
-    exec(imports.replace("%matplotlib widget", ""), namespace)
-    for source in answer_cells:
-        exec(source, namespace)
-    assert eval(check, namespace) is NOT_ANSWERED  # the skeleton, as committed
-    exec(solution, namespace)
-    verdict = eval(check, namespace)
-    assert verdict, verdict.message
+def test_notebook_has_four_solutions():
+    assert len(SOLUTIONS) == 4
+
+
+@pytest.mark.parametrize("cell", SOLUTIONS)
+def test_notebook_solution_passes_its_check_cell(cell):
+    assert_solution_passes(cell)
