@@ -86,6 +86,14 @@ class SolvedRun:
     skeletons: dict[str, Verdict] = field(default_factory=dict)
     namespace: dict = field(default_factory=dict)
 
+    def assert_solved(self, checkers: set[str]) -> None:
+        """Exactly these check cells ran; as committed each said "no answer yet", and each
+        passes with its solution in."""
+        assert set(self.verdicts) == checkers
+        assert all(verdict is NOT_ANSWERED for verdict in self.skeletons.values())
+        for name, verdict in self.verdicts.items():
+            assert verdict, f"{name}: {verdict.message}"
+
 
 def run_with_solutions(name: str) -> SolvedRun:
     """Execute ``notebooks/<name>.ipynb`` cell by cell, solving each exercise on the way."""

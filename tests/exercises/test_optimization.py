@@ -321,11 +321,8 @@ def solved_notebook():
 
 
 def test_the_notebook_skeletons_are_not_answered_and_its_solutions_pass(solved_notebook):
-    assert set(solved_notebook.verdicts) == {"check_my_fuse_conv_bn", "check_my_prune",
-                                             "check_pruning_ratio"}
-    assert all(verdict is NOT_ANSWERED for verdict in solved_notebook.skeletons.values())
-    for name, verdict in solved_notebook.verdicts.items():
-        assert verdict, f"{name}: {verdict.message}"
+    solved_notebook.assert_solved({"check_my_fuse_conv_bn", "check_my_prune",
+                                   "check_pruning_ratio"})
 
 
 def test_the_pruning_solution_text_matches_what_the_checker_measures(solved_notebook):

@@ -252,11 +252,8 @@ def solved_notebook():
 
 
 def test_the_notebook_skeletons_are_not_answered_and_its_solutions_pass(solved_notebook):
-    assert set(solved_notebook.verdicts) == {"check_my_capture", "check_vertical_edge_channel",
-                                             "check_layer_receptive_field"}
-    assert all(verdict is NOT_ANSWERED for verdict in solved_notebook.skeletons.values())
-    for name, verdict in solved_notebook.verdicts.items():
-        assert verdict, f"{name}: {verdict.message}"
+    solved_notebook.assert_solved({"check_my_capture", "check_vertical_edge_channel",
+                                  "check_layer_receptive_field"})
 
 
 def test_the_notebook_model_has_a_clearly_vertical_channel(solved_notebook):
