@@ -13,19 +13,21 @@ How it measures, so that neither library slows the other:
 - the blocks of all methods alternate, round after round, so a burst of load from other
   processes hits all of them alike; each round gives every method's time per call and its
   ratio to torch in that round;
-- the tables print the minimum and the median over rounds (the minimum is the best estimate
-  of the undisturbed time; a median far above it means the machine was busy).
+- the tables print the minimum and the median over rounds, and two ratios to torch: of the
+  fastest times (the best estimate of the undisturbed ratio: other processes can only slow
+  a call down) and the median of the per-round ratios (close to it on a quiet machine; far
+  from it means the machine was busy).
 
 Tables:
 
-1. a ResNet-style layer (N=1, C=K=64, 56x56, 3x3, padding 1, float32): ms per call, ratio to
-   torch, GFLOP/s with FLOPs = 2·N·K·C·kH·kW·H_out·W_out (against the machine's float32
+1. a ResNet-style layer (N=1, C_in=C_out=64, 56x56, 3x3, padding 1, float32): ms per call,
+   ratios to torch, GFLOP/s with FLOPs = 2·N·C_out·C_in·kH·kW·H_out·W_out (against the float32
    GEMM rate, measured first), peak memory of one call (``tracemalloc``, which sees numpy's
    allocations but not torch's) and the largest deviation from torch's output;
 2. the same layer at 224x224 (memory) and with a batch of 8;
 3. a 15x15 kernel on a 1x1x256x256 image, where the FFT's cost no longer grows with the
    kernel area;
-4. a small layer (C=K=8, 14x14) for the slow ``loops`` method;
+4. a small layer (C_in=C_out=8, 14x14) for the slow ``loops`` method;
 5. scaling: ratio to torch as the image (28→224), the channels (16→256), the kernel (3→15,
    padding k // 2) and the batch (1→8) grow from the ResNet layer, one at a time.
 """
@@ -81,13 +83,13 @@ class Layer:
 
     @property
     def flops(self) -> int:
-        """Multiply-adds x 2: ``2 * N * K * C * k * k * H_out * W_out``."""
+        """Multiply-adds x 2: ``2 * N * C_out * C_in * k * k * H_out * W_out``."""
         out = conv_output_size(self.size, self.kernel, padding=self.padding)
         return 2 * self.batch * self.filters * self.channels * self.kernel**2 * out**2
 
     def __str__(self) -> str:
         return (
-            f"N={self.batch}, C={self.channels}, K={self.filters}, {self.size}x{self.size}, "
+            f"N={self.batch}, C_in={self.channels}, C_out={self.filters}, {self.size}x{self.size}, "
             f"{self.kernel}x{self.kernel}, padding {self.padding}, float32"
         )
 
@@ -179,13 +181,13 @@ def _ratios(samples: dict[str, list[float]], name: str) -> list[float]:
 def reference_table(
     layer: Layer = RESNET_LAYER,
     methods: Sequence[str] = METHODS,
-    rounds: int = 7,
+    rounds: int = 9,
     memory: bool = True,
 ) -> list[dict]:
     """Time torch and each ``conv2d`` method on ``layer`` (float32); one row each, torch first.
 
-    Each row: ``method``, ``seconds`` (min, median over rounds), ``ratio`` to torch (min,
-    median of the per-round ratios), ``gflops`` (FLOPs / minimum time), ``peak_mib``
+    Each row: ``method``, ``seconds`` (min, median over rounds), ``ratio`` to torch (of the
+    minimum times, median of the per-round ratios), ``gflops`` (FLOPs / minimum time), ``peak_mib``
     (``None`` for torch or when ``memory`` is false) and ``max_abs_error`` against torch.
     """
     functions, expected = _layer_functions(layer, methods)
@@ -198,7 +200,7 @@ def reference_table(
             {
                 "method": name,
                 "seconds": (min(samples[name]), statistics.median(samples[name])),
-                "ratio": (min(ratios), statistics.median(ratios)),
+                "ratio": (min(samples[name]) / min(samples["torch"]), statistics.median(ratios)),
                 "gflops": layer.flops / min(samples[name]) / 1e9,
                 "peak_mib": peak_memory(function) if memory and name != "torch" else None,
                 "max_abs_error": float(np.max(np.abs(result - expected))),
@@ -219,10 +221,10 @@ def _scaling_layers() -> list[tuple[str, Layer]]:
 
 
 def scaling_table(rounds: int = 5) -> list[dict]:
-    """Median ratio to torch of each method on each :func:`_scaling_layers` layer.
+    """Ratio to torch of each method on each :func:`_scaling_layers` layer.
 
     Each row: ``label``, ``layer``, ``torch_ms`` (minimum), ``torch_gflops`` and ``ratios``
-    (method → median ratio, ``None`` where Winograd does not apply).
+    (method → ratio of the fastest times, ``None`` where Winograd does not apply).
     """
     rows = []
     for label, layer in _scaling_layers():
@@ -230,9 +232,7 @@ def scaling_table(rounds: int = 5) -> list[dict]:
         functions, _ = _layer_functions(layer, methods)
         samples = measure(functions, rounds=rounds)
         best = min(samples["torch"])
-        ratios = {
-            m: statistics.median(_ratios(samples, m)) if m in methods else None for m in METHODS
-        }
+        ratios = {m: min(samples[m]) / best if m in methods else None for m in METHODS}
         rows.append(
             {
                 "label": label,
@@ -248,21 +248,21 @@ def scaling_table(rounds: int = 5) -> list[dict]:
 def _print_table(title: str, rows: list[dict]) -> None:
     print(title)
     print(
-        f"{'method':<10}{'ms min':>9}{'ms med':>9}{'x torch min':>12}{'x torch med':>12}"
+        f"{'method':<10}{'ms min':>9}{'ms med':>9}{'x torch':>9}{'(median)':>10}"
         f"{'GFLOP/s':>9}{'peak MiB':>10}{'max |err|':>11}"
     )
     for row in rows:
         peak = "—" if row["peak_mib"] is None else f"{row['peak_mib']:.1f}"
         print(
             f"{row['method']:<10}{row['seconds'][0] * 1e3:>9.3f}{row['seconds'][1] * 1e3:>9.3f}"
-            f"{row['ratio'][0]:>12.2f}{row['ratio'][1]:>12.2f}{row['gflops']:>9.1f}"
+            f"{row['ratio'][0]:>9.2f}{row['ratio'][1]:>10.2f}{row['gflops']:>9.1f}"
             f"{peak:>10}{row['max_abs_error']:>11.1e}"
         )
     print()
 
 
 def _print_scaling(rows: list[dict]) -> None:
-    print("Scaling from the ResNet layer, one quantity at a time (median x torch per method)")
+    print("Scaling from the ResNet layer, one quantity at a time (x torch, fastest times)")
     print(f"{'layer':<14}{'torch ms':>10}{'GFLOP/s':>9}" + "".join(f"{m:>10}" for m in METHODS))
     for row in rows:
         cells = "".join(
