@@ -185,7 +185,8 @@ def draw_conv2d_cases(rng: np.random.Generator) -> tuple[Conv2dCase, ...]:
                          (k, k), s, 0)
     k = side(2, 4)
     p = side(1, min(2, k - 1))
-    padded = Conv2dCase("zero padding", side(1, 3), side(1, 2), side(k, 7), side(k, 7),
+    # several input channels, so that padding the channel axis too cannot pass unseen
+    padded = Conv2dCase("zero padding", side(2, 3), side(1, 2), side(k, 7), side(k, 7),
                         (k, k), 1, p)
     p, h, w = side(1, 2), side(1, 3), side(1, 3)
     whole = Conv2dCase("a kernel as large as the padded input", side(1, 2), side(1, 2), h, w,
