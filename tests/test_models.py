@@ -500,7 +500,8 @@ def test_count_macs_errors_name_the_parameter(shape, error):
 
 
 def test_count_macs_messages_say_why_and_large_inputs_cost_no_memory():
-    with pytest.raises(ValueError, match=r"input_shape \(1, 2, 2\) does not go through the model: "):
+    with pytest.raises(ValueError,
+                       match=r"input_shape \(1, 2, 2\) does not go through the model: "):
         count_macs(SmallCNN(), (1, 2, 2))
     with pytest.raises(ValueError, match=r"input_shape \(3, 28, 28\) has 3 channel\(s\), but "
                        r"the model's first Conv2d takes in_channels = 1"):
