@@ -214,7 +214,7 @@ def _scaling_layers() -> list[tuple[str, Layer]]:
     base = RESNET_LAYER
     layers = [("baseline", base)]
     layers += [(f"image {s}²", replace(base, size=s)) for s in (28, 112, 224)]
-    layers += [(f"C=K={c}", replace(base, channels=c, filters=c)) for c in (16, 128, 256)]
+    layers += [(f"C_in=C_out={c}", replace(base, channels=c, filters=c)) for c in (16, 128, 256)]
     layers += [(f"kernel {k}x{k}", replace(base, kernel=k, padding=k // 2)) for k in (5, 9, 15)]
     layers += [(f"batch {n}", replace(base, batch=n)) for n in (2, 8)]
     return layers
@@ -263,12 +263,12 @@ def _print_table(title: str, rows: list[dict]) -> None:
 
 def _print_scaling(rows: list[dict]) -> None:
     print("Scaling from the ResNet layer, one quantity at a time (x torch, fastest times)")
-    print(f"{'layer':<14}{'torch ms':>10}{'GFLOP/s':>9}" + "".join(f"{m:>10}" for m in METHODS))
+    print(f"{'layer':<16}{'torch ms':>10}{'GFLOP/s':>9}" + "".join(f"{m:>10}" for m in METHODS))
     for row in rows:
         cells = "".join(
             f"{'—':>10}" if r is None else f"{r:>10.2f}" for r in row["ratios"].values()
         )
-        print(f"{row['label']:<14}{row['torch_ms']:>10.3f}{row['torch_gflops']:>9.1f}{cells}")
+        print(f"{row['label']:<16}{row['torch_ms']:>10.3f}{row['torch_gflops']:>9.1f}{cells}")
     print()
 
 
