@@ -2,7 +2,6 @@
 notebook's own solution blocks pass its own check cells."""
 
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,8 +21,6 @@ from convlessons.exercises.efficient import (
     check_my_winograd_tile,
 )
 from convlessons.reference import winograd_matrices
-
-NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "08_efficient_implementations.ipynb"
 
 # --------------------------------------------------------------------------- im2col matrix
 
