@@ -27,8 +27,7 @@ from convlessons._validation import as_array, as_int
 from convlessons.arithmetic import conv_output_size
 from convlessons.exercises import Verdict, checker, correct, wrong
 from convlessons.exercises._answers import (
-    LearnerFunctionFailed,
-    call_learner,
+    learner_array,
     not_a_function,
     real_array,
     whole_numbers,
@@ -236,10 +235,10 @@ def _im2col_hint(out: np.ndarray, x: np.ndarray, case: Im2colCase, expected: np.
 def _im2col_error_hint(error: BaseException | None) -> str:
     """A hint for the typical cause of an exception in an im2col implementation."""
     if isinstance(error, IndexError):
-        return (" An index out of range often means the padding is missing (pad first, then "
+        return ("An index out of range often means the padding is missing (pad first, then "
                 "cut out windows of the padded image) or H and W are swapped.")
     if isinstance(error, ValueError) and ("reshape" in str(error) or "broadcast" in str(error)):
-        return (" A shape mismatch: a window of the padded input is x_pad[n, :, oy·s : oy·s + k, "
+        return ("A shape mismatch: a window of the padded input is x_pad[n, :, oy·s : oy·s + k, "
                 "ox·s : ox·s + k] (C_in×k×k values), one column of C_in·k² rows.")
     return ""
 
@@ -265,15 +264,10 @@ def check_my_im2col(answer: object) -> Verdict:
     for case in cases:
         x = rng.standard_normal(case.shape)
         expected = _unfold(x, case.kernel_size, case.stride, case.padding)
-        try:
-            result = call_learner(answer, (x.copy(), case.kernel_size),
-                                  {"stride": case.stride, "padding": case.padding},
-                                  case=case.describe())
-        except LearnerFunctionFailed as failure:
-            return wrong(f"{failure}{_im2col_error_hint(failure.error)}")
-        if result is None:
-            return wrong("Your function returned None: did you forget `return columns`?")
-        out = real_array(result, "back a numpy array of real numbers from your function")
+        out = learner_array(answer, (x.copy(), case.kernel_size),
+                            {"stride": case.stride, "padding": case.padding},
+                            case=case.describe(), returns="columns",
+                            error_hint=_im2col_error_hint)
         if out.shape != expected.shape or not np.allclose(out, expected, atol=_TOLERANCE):
             return wrong(_im2col_hint(out, x, case, expected))
     return correct(f"Your columns equal torch.nn.functional.unfold on {len(cases)} fresh random "
@@ -432,7 +426,7 @@ def _winograd_tile_case(index: int, rng: np.random.Generator) -> tuple[np.ndarra
 def _winograd_error_hint(error: BaseException | None) -> str:
     """A hint for a shape mismatch in the transforms (a matrix used in the wrong place)."""
     if isinstance(error, ValueError) and ("matmul" in str(error) or "broadcast" in str(error)):
-        return (" A shape mismatch in a product: winograd_matrices returns Bᵀ (4×4), G (4×3) "
+        return ("A shape mismatch in a product: winograd_matrices returns Bᵀ (4×4), G (4×3) "
                 "and Aᵀ (2×4); check on which side of g, d and M each one goes, and where a "
                 "transpose belongs.")
     return ""
@@ -459,14 +453,9 @@ def check_my_winograd_tile(answer: object) -> Verdict:
         return refusal
     for d, g in cases:
         expected = _correlate_tile(d, g)
-        try:
-            case = f"d = {np.round(d, 3).tolist()}, g = {np.round(g, 3).tolist()}"
-            result = call_learner(answer, (d.copy(), g.copy()), case=case)
-        except LearnerFunctionFailed as failure:
-            return wrong(f"{failure}{_winograd_error_hint(failure.error)}")
-        if result is None:
-            return wrong("Your function returned None: did you forget `return`?")
-        out = real_array(result, "back a 2×2 array of numbers from your function")
+        case = f"d = {np.round(d, 3).tolist()}, g = {np.round(g, 3).tolist()}"
+        out = learner_array(answer, (d.copy(), g.copy()), case=case, returns="tile",
+                            error_hint=_winograd_error_hint)
         if out.shape != expected.shape or not np.allclose(out, expected, atol=_TOLERANCE):
             return wrong(_winograd_hint(out, d, g, expected))
     return correct(f"Your tile equals the cross-correlation on {len(cases)} fresh random tiles "
