@@ -180,8 +180,12 @@ def _bias_mistakes(p: dict[str, np.ndarray], scale: np.ndarray) -> list[tuple[np
     ]
 
 
-def _first_hint(value: np.ndarray, mistakes: list[tuple[np.ndarray, str]]) -> str | None:
-    return next((hint for expected, hint in mistakes if _close(value, expected)), None)
+def _nearest_hint(value: np.ndarray, mistakes: list[tuple[np.ndarray, str]]) -> str | None:
+    """The hint of the mistake ``value`` matches, or ``None``. When a draw makes two mistakes
+    agree within the tolerance (one channel can), the nearer one is the learner's."""
+    matches = [(float(np.abs(value - expected).max(initial=0.0)), hint)
+               for expected, hint in mistakes if _close(value, expected)]
+    return min(matches, key=lambda match: match[0])[1] if matches else None
 
 
 def _fusion_error_hint(error: BaseException | None) -> str:
@@ -221,10 +225,10 @@ def _fusion_problem(fused: object, case: _FusionCase) -> str | None:
                    or "Check how your conv runs: the same layer type and settings as the "
                       "original."))
     weight_hint = None if weight_ok else (
-        _first_hint(_numpy(fused.weight), _weight_mistakes(pieces))
+        _nearest_hint(_numpy(fused.weight), _weight_mistakes(pieces))
         or "each output filter must be multiplied by its channel's BatchNorm factor.")
     bias_hint = None if bias_ok else (
-        _first_hint(_numpy(fused.bias), _bias_mistakes(pieces, scale))
+        _nearest_hint(_numpy(fused.bias), _bias_mistakes(pieces, scale))
         or "it is what BatchNorm makes of the conv's bias.")
     if weight_hint == bias_hint:
         return f"{start}, weight and bias: {weight_hint}"
