@@ -57,7 +57,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.image import imread, imsave
 
-from convlessons.widgets._ipympl import Canvas, FigureManager
+from convlessons.widgets._ipympl import PNG_COMPRESS_LEVEL, Canvas, FigureManager
 
 __all__ = ["FigurePanel", "LessonWidget"]
 
@@ -67,7 +67,9 @@ class FigurePanel:
 
     The figure is a plain :class:`matplotlib.figure.Figure` with its own ipympl
     canvas, so it works whatever backend the notebook selected (no pyplot state, no
-    figure leaks) and the learner can zoom, pan and click in JupyterLab.
+    figure leaks) and the learner can zoom, pan and click in JupyterLab. The canvas
+    (:class:`convlessons.widgets._ipympl.Canvas`) sends a new frame to the page as soon as
+    the figure changes, one frame at a time.
 
     Parameters
     ----------
@@ -95,23 +97,26 @@ class FigurePanel:
         return self.canvas
 
     def redraw(self) -> None:
-        """Ask the front end to fetch a fresh rendering (artists were changed in place)."""
+        """Show the changed artists: render and send a frame to the page if one is attached.
+
+        While the page has not acknowledged the previous frame, only the latest state is
+        sent, when it does; without a page nothing is rendered.
+        """
         self.canvas.draw_idle()
 
     def render(self) -> None:
-        """Render the figure now (what the front end triggers; used by benchmarks and tests)."""
+        """Render the figure now, and send the frame if a page is attached (tests, benchmarks)."""
         self.canvas.draw()
 
     def png(self) -> bytes:
         """The current figure as PNG bytes, at the figure's resolution.
 
-        zlib level 1: about 3× faster to encode than the default level 6, for a few per
-        cent more bytes. (The live frames are encoded by matplotlib's WebAgg core, which
-        offers no compression setting.)
+        zlib level :data:`~convlessons.widgets._ipympl.PNG_COMPRESS_LEVEL`, like the live
+        frames.
         """
         buffer = io.BytesIO()
         self.figure.savefig(buffer, format="png", dpi=self.figure.dpi,
-                            pil_kwargs={"compress_level": 1})
+                            pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL})
         return buffer.getvalue()
 
     def store_static_image(self, png: bytes | None = None) -> None:
