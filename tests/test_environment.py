@@ -31,6 +31,8 @@ CONDA_FORGE_NAMES = {
     # pytorch-cpu-feedstock (2.13.0): output `pytorch-cpu` pins the CPU-only build
     "torch": "pytorch-cpu",
     "jupyterlab": "jupyterlab",
+    # anywidget-feedstock: same name
+    "anywidget": "anywidget",
     "pytest": "pytest",
     "nbval": "nbval",
     "hypothesis": "hypothesis",

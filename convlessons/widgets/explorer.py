@@ -3,16 +3,26 @@
 A view of :mod:`convlessons.exploration` (:func:`~convlessons.exploration.explore` computes
 the output, the windows, the written-out sums and the PyTorch call): input, kernel and
 output grids, the current window highlighted, and step controls.
+
+Stepping is done in the page (:mod:`convlessons.widgets._stepper`): for every output cell
+the explorer sends, once per settings change, where its window, taps and output cell are
+drawn (figure pixels) and its written-out sum; previous / play / next and a click on an
+output cell then move the highlight and the texts without a kernel round trip, and the
+figure is not rendered again. The figure itself draws the highlight only for pictures
+(the ``image/png`` of the display, the stored static image).
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
 import textwrap
+from collections.abc import Iterator
 
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.collections import PolyCollection
+from matplotlib.colors import to_hex
 from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path
 from matplotlib.transforms import Affine2D
@@ -31,6 +41,7 @@ from convlessons.reference.padding import PADDING_MODES
 from convlessons.widgets._base import FigurePanel, LessonWidget
 from convlessons.widgets._controls import KernelPicker, choice, int_slider
 from convlessons.widgets._grid import SIGNED_CMAP, UNSIGNED_CMAP, NumberedGrid, highlight
+from convlessons.widgets._stepper import HighlightStepper, StepText, pixel_boxes
 
 __all__ = ["MAX_IMAGE_SIZE", "ConvExplorer"]
 
@@ -43,13 +54,15 @@ class ConvExplorer(LessonWidget):
 
     Controls (public, named after what they set): ``pattern``, ``size`` (input),
     ``kernel`` (:class:`~convlessons.widgets._controls.KernelPicker`), ``stride``,
-    ``padding``, ``dilation``, ``padding_mode``, ``mode`` and the step controls
-    ``position``, ``previous``, ``next``, ``play``. Text panels: ``position_label``,
-    ``sum_html``, ``formula_html``, ``torch_html``, ``mode_html``.
+    ``padding``, ``dilation``, ``padding_mode``, ``mode`` and the step control ``position``
+    (a :class:`~convlessons.widgets._stepper.HighlightStepper`: previous / play / next,
+    play speed, a click on an output cell; ``position.value`` is the output cell's raster
+    index). Text panels: ``position_label`` and ``sum_html`` (drawn by the page at each
+    step; ``.value`` holds their HTML), ``formula_html``, ``torch_html``, ``mode_html``.
 
     Names for ``controls=`` (:attr:`CONTROLS`): ``"pattern"``, ``"size"``, ``"kernel"``,
     ``"stride"``, ``"padding"``, ``"dilation"``, ``"padding_mode"``, ``"mode"``,
-    ``"step"`` (previous / play / next / position). Names for ``readouts=``
+    ``"step"`` (previous / play / next, speed, position). Names for ``readouts=``
     (:attr:`READOUTS`): ``"position"`` (which window), ``"sum"`` (the sum written out),
     ``"mode"`` (does flipping change the output), ``"sizes"`` (output-size formula,
     receptive field of one unit, input span of a row), ``"torch"`` (the PyTorch call).
@@ -85,7 +98,7 @@ class ConvExplorer(LessonWidget):
     CONTROLS = {"pattern": ("pattern",), "size": ("size",), "kernel": ("kernel",),
                 "stride": ("stride",), "padding": ("padding",), "dilation": ("dilation",),
                 "padding_mode": ("padding_mode",), "mode": ("mode",),
-                "step": ("previous", "play", "next", "position")}
+                "step": ("position",)}
     READOUTS = {"position": ("position_label",), "sum": ("sum_html",), "mode": ("mode_html",),
                 "sizes": ("formula_html",), "torch": ("torch_html",)}
     LEVELS = {
@@ -120,12 +133,13 @@ class ConvExplorer(LessonWidget):
         self._custom_image = None if image is None else self._check_image(image)
         self._build_controls(kernel, stride, padding, dilation, padding_mode, mode, pattern, size)
         self._build_figure()
+        self._build_stepper()
         self.children = [
             widgets.HBox([widgets.VBox([self.pattern, self.size]), self.kernel]),
             widgets.HBox([widgets.VBox([self.stride, self.padding, self.dilation]),
                           widgets.VBox([self.padding_mode, self.mode])]),
             self.figure_panel.widget,
-            widgets.HBox([self.previous, self.play, self.next, self.position]),
+            self.position,
             self.position_label,
             self.sum_html,
             self.mode_html,
@@ -134,8 +148,8 @@ class ConvExplorer(LessonWidget):
         ]
         self._watch(self.pattern, self.size, self.kernel, self.stride, self.padding,
                     self.dilation, self.padding_mode, self.mode)
-        self._watch(self.position, then=self._show_step, refresh=False)
-        self._start(controls, readouts)
+        with self._highlight_in_figure():  # for the picture _start stores
+            self._start(controls, readouts)
 
     @staticmethod
     def _check_image(image: np.ndarray) -> np.ndarray:
@@ -165,17 +179,6 @@ class ConvExplorer(LessonWidget):
         self.padding_mode = choice(widgets.Dropdown, "padding_mode", padding_mode, PADDING_MODES,
                                    style={"description_width": "initial"})
         self.mode = choice(widgets.ToggleButtons, "mode", mode, MODES)
-        self.position = widgets.BoundedIntText(value=0, min=0, max=0, description="position",
-                                               layout=widgets.Layout(width="11em"))
-        self.play = widgets.Play(value=0, min=0, max=0, interval=800, description="play")
-        widgets.link((self.play, "value"), (self.position, "value"))
-        widgets.link((self.play, "max"), (self.position, "max"))
-        self.previous = widgets.Button(description="◀ previous", layout={"width": "8em"})
-        self.next = widgets.Button(description="next ▶", layout={"width": "8em"})
-        self.previous.on_click(lambda _button: self._step(-1))
-        self.next.on_click(lambda _button: self._step(+1))
-        self.position_label = widgets.HTML().add_class("convlessons-position")
-        self.sum_html = widgets.HTML()
         self.formula_html = widgets.HTML().add_class("convlessons-formula")
         self.torch_html = widgets.HTML()
         self.mode_html = widgets.HTML()
@@ -209,7 +212,21 @@ class ConvExplorer(LessonWidget):
             0.5, 0.5, "", transform=self.output_axes.transAxes, ha="center", va="center",
             fontsize=10, color="#b2182b", visible=False, zorder=6,
         )
-        self.figure_panel.on_click(self._on_click)
+        self._highlight_drawn = False
+        for axes in (self.input_axes, self.output_axes):  # a zoom or pan moves the cells
+            axes.callbacks.connect("xlim_changed", self._on_view_change)
+            axes.callbacks.connect("ylim_changed", self._on_view_change)
+
+    def _build_stepper(self) -> None:
+        """The step control and its two readouts, drawn in the page with the figure's styles."""
+        pixels = self.figure_panel.figure.dpi / 72  # linewidths are in points
+        styles = [{"color": to_hex(artist.get_edgecolor()),
+                   "width": float(np.ravel(artist.get_linewidth())[0]) * pixels}
+                  for artist in (self.window_box, self.taps, self.output_box)]
+        self.position = HighlightStepper(self.figure_panel.widget, styles, interval_ms=800)
+        self.position_label = StepText(self.position, "position").add_class(
+            "convlessons-position")
+        self.sum_html = StepText(self.position, "sum")
 
     # -- updates ------------------------------------------------------------------------
 
@@ -239,8 +256,7 @@ class ConvExplorer(LessonWidget):
         rows, cols = result.output.shape
         self.output_grid.set_values(result.output)
         self.output_axes.title.set_text(f"output {rows}×{cols}")
-        for artist in (self.output_grid.image, self.output_grid.numbers, self.window_box,
-                       self.taps, self.output_box):
+        for artist in (self.output_grid.image, self.output_grid.numbers):
             artist.set_visible(True)
         self.problem_text.set_visible(False)
         code, agrees = result.torch_call()
@@ -248,20 +264,22 @@ class ConvExplorer(LessonWidget):
                    else "✗ torch's output differs from the widget's")
         self.torch_html.value = f"<pre>{code}</pre>{verdict}"
         self.mode_html.value = result.mode_difference()
-        self.position.max = rows * cols - 1  # may clamp the position (read just below)
-        self._show_step()
+        self._send_steps()  # may clamp the position (read just below)
+        self._draw_highlight()
         return result.output
 
     def _show_problem(self, message: str) -> None:
         self.exploration = None
-        for artist in (self.output_grid.image, self.output_grid.numbers, self.window_box,
-                       self.taps, self.output_box):
+        self.position.clear({
+            "position": "no output for these settings",
+            "sum": f"<span style='color:#b2182b'>⚠ {html.escape(message)}</span>",
+        })
+        self._draw_highlight()
+        for artist in (self.output_grid.image, self.output_grid.numbers):
             artist.set_visible(False)
         self.output_axes.title.set_text("no output")
         self.problem_text.set_text(textwrap.fill(message, 34))
         self.problem_text.set_visible(True)
-        self.position_label.value = "no output for these settings"
-        self.sum_html.value = f"<span style='color:#b2182b'>⚠ {html.escape(message)}</span>"
         self.mode_html.value = self.torch_html.value = ""
         try:  # the input and kernel, unless they are what is wrong (the message says so)
             image, kernel = self._image(), self._kernel()
@@ -299,23 +317,86 @@ class ConvExplorer(LessonWidget):
         flipped = " flipped 180°" if self.mode.value == "convolution" else ""
         self.kernel_axes.title.set_text(f"kernel {weight.shape[0]}×{weight.shape[1]}{flipped}")
 
-    def _show_step(self) -> None:
-        """Highlight the window and output cell of ``position``; write the sum out."""
-        result = self.exploration
-        if result is None:
-            return
-        row, col = result.cell(self.position.value)
-        rows, cols = result.window(row, col)
-        taps = [_box(r, c, 1, 1, shrink=0.18).transform(_SQUARE) for r in rows for c in cols]
-        self.taps.set_verts(taps)
-        self.window_box.set_bounds(cols[0] - 0.5, rows[0] - 0.5, cols[-1] - cols[0] + 1,
-                                   rows[-1] - rows[0] + 1)
-        self.output_box.set_bounds(col - 0.5, row - 0.5, 1, 1)
-        self.position_label.value = result.position_text(row, col)
-        self.sum_html.value = f"<code>{result.sum_text(row, col)}</code>"
+    def _highlight_boxes(self, position: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Data-space boxes ``[x0, y0, x1, y1]`` of ``position``: window, taps, output cell.
 
-    def _step(self, delta: int) -> None:
-        self.position.value = min(max(self.position.value + delta, 0), self.position.max)
+        The window and the taps are in the input axes, the cell in the output axes; the
+        taps are inset by :data:`_TAP_INSET` of a cell. The picture's artists and the
+        page's overlay are both drawn from these.
+        """
+        row, col = self.exploration.cell(position)
+        rows, cols = self.exploration.window(row, col)
+        window = np.array([cols[0] - 0.5, rows[0] - 0.5, cols[-1] + 0.5, rows[-1] + 0.5])
+        r, c = (grid.ravel() for grid in np.meshgrid(rows, cols, indexing="ij"))
+        inset = 0.5 - _TAP_INSET
+        taps = np.column_stack([c - inset, r - inset, c + inset, r + inset])
+        cell = np.array([col - 0.5, row - 0.5, col + 0.5, row + 0.5])
+        return window, taps, cell
+
+    def _send_steps(self) -> None:
+        """Send the page every position's outlines (figure pixels), output cell and texts.
+
+        Outlines are rows ``[style, x, y, w, h]`` with styles 0 window, 1 tap, 2 output
+        cell (those of the picture's ``window_box``, ``taps``, ``output_box``); the
+        output cell is also the position's click target.
+        """
+        result = self.exploration
+        boxes = [self._highlight_boxes(position) for position in range(result.output.size)]
+        taps_per_step = len(boxes[0][1])
+        inputs = pixel_boxes(self.input_axes, [np.vstack([window, taps])
+                                               for window, taps, _cell in boxes])
+        cells = pixel_boxes(self.output_axes, [cell for _window, _taps, cell in boxes])
+        inputs = np.round(inputs, 2).reshape(len(boxes), taps_per_step + 1, 4).tolist()
+        cells = np.round(cells, 2).tolist()
+        style = [0] + [1] * taps_per_step
+        steps = []
+        for position, (box, cell) in enumerate(zip(inputs, cells, strict=True)):
+            row, col = result.cell(position)
+            steps.append({
+                "outlines": [[s, *b] for s, b in zip(style, box, strict=True)] + [[2, *cell]],
+                "target": cell,
+                "texts": {"position": html.escape(result.position_text(row, col)),
+                          "sum": f"<code>{html.escape(result.sum_text(row, col))}</code>"},
+            })
+        self.position.set_steps(steps, self.figure_panel.figure.bbox.size)
+
+    def _on_view_change(self, _axes) -> None:
+        """A zoom or pan (not a settings change) moved the cells: send their new boxes."""
+        if not self._silenced and self.exploration is not None:
+            self._send_steps()
+
+    def _draw_highlight(self) -> None:
+        """Show the current highlight in the figure while pictures are taken, else hide it.
+
+        The live figure never draws it: the page's overlay does, so a step needs no new
+        rendering (and no stale copy shows under the overlay).
+        """
+        shown = self._highlight_drawn and self.exploration is not None
+        for artist in (self.window_box, self.taps, self.output_box):
+            artist.set_visible(shown)
+        if not shown:
+            return
+        window, taps, cell = self._highlight_boxes(self.position.value)
+        self.window_box.set_bounds(window[0], window[1], *(window[2:] - window[:2]))
+        self.taps.set_verts([[(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+                             for x0, y0, x1, y1 in taps])
+        self.output_box.set_bounds(cell[0], cell[1], 1, 1)
+
+    @contextlib.contextmanager
+    def _highlight_in_figure(self) -> Iterator[None]:
+        """Within the block the figure draws the current highlight (for a picture)."""
+        self._highlight_drawn = True
+        self._draw_highlight()
+        try:
+            yield
+        finally:
+            self._highlight_drawn = False
+            self._draw_highlight()
+
+    def _repr_mimebundle_(self, **kwargs: object) -> dict[str, object]:
+        """The base's bundle, its picture showing the current position's highlight."""
+        with self._highlight_in_figure():
+            return super()._repr_mimebundle_(**kwargs)
 
     def select_output_cell(self, row: int, col: int) -> None:
         """Move the step to output cell ``(row, col)`` (what a click on the output does)."""
@@ -325,17 +406,14 @@ class ConvExplorer(LessonWidget):
         if 0 <= row < rows and 0 <= col < cols:
             self.position.value = row * cols + col
 
-    def _on_click(self, axes, x: float, y: float) -> None:
-        if axes is self.output_axes:
-            self.select_output_cell(int(round(y)), int(round(x)))
 
+_TAP_INSET = 0.18
+"""Inset of a tap's outline inside its cell, in cells (the taps stay apart)."""
 
 _SQUARE = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
 _RING_CODES = np.array([Path.MOVETO, *[Path.LINETO] * 3] * 2, dtype=Path.code_type)
 
 
-def _box(row: float, col: float, height: float, width: float, shrink: float = 0.0) -> Affine2D:
+def _box(row: float, col: float, height: float, width: float) -> Affine2D:
     """Affine map of the unit square onto cells ``row..row+height-1, col..col+width-1``."""
-    return Affine2D().scale(width - 2 * shrink, height - 2 * shrink).translate(
-        col - 0.5 + shrink, row - 0.5 + shrink
-    )
+    return Affine2D().scale(width, height).translate(col - 0.5, row - 0.5)

@@ -5,7 +5,6 @@ import re
 
 import numpy as np
 import pytest
-from matplotlib.backend_bases import MouseEvent
 from oracles import torch_conv
 
 from convlessons._format import format_number
@@ -44,19 +43,23 @@ def test_view_output_matches_torch_for_the_controls():
     assert "mode='circular'" in explorer.torch_html.value
 
 
-def test_highlights_follow_the_position():
+def test_the_picture_draws_the_highlight_of_the_position_and_the_live_figure_does_not():
     explorer = ConvExplorer(kernel="sobel_x", stride=2, padding=1, dilation=2)
     assert explorer.output.shape == (3, 3)  # ⌊(7 + 2 − 4 − 1)/2⌋ + 1
     explorer.position.value = 5  # output (1, 2)
-    assert explorer.window_box.get_bbox().bounds == (2.5, 0.5, 5.0, 5.0)  # rows 1–5, cols 3–7
-    assert explorer.output_box.get_bbox().bounds == (1.5, 0.5, 1.0, 1.0)
-    centres = np.array([path.vertices[:4].mean(axis=0) for path in explorer.taps.get_paths()])
-    expected = [(c, r) for r in (1, 3, 5) for c in (3, 5, 7)]  # (x, y) of the 9 dilated taps
-    np.testing.assert_allclose(centres, expected)
+    highlight = (explorer.window_box, explorer.taps, explorer.output_box)
+    assert not any(artist.get_visible() for artist in highlight)  # the page's overlay shows it
+    with explorer._highlight_in_figure():
+        assert all(artist.get_visible() for artist in highlight)
+        assert explorer.window_box.get_bbox().bounds == (2.5, 0.5, 5.0, 5.0)  # rows 1–5, cols 3–7
+        assert explorer.output_box.get_bbox().bounds == (1.5, 0.5, 1.0, 1.0)
+        centres = np.array([path.vertices[:4].mean(axis=0) for path in explorer.taps.get_paths()])
+        expected = [(c, r) for r in (1, 3, 5) for c in (3, 5, 7)]  # (x, y) of the 9 taps
+        np.testing.assert_allclose(centres, expected)
+    assert not any(artist.get_visible() for artist in highlight)
     assert explorer.position_label.value.startswith("output (1, 2) ← window at rows 1–5")
     final = explorer.sum_html.value.rsplit("= ", 1)[1].removesuffix("</code>")
     assert final == format_number(explorer.output[1, 2])
-    assert explorer.window_box.get_visible() and explorer.output_box.get_visible()
 
 
 def test_sum_text_matches_each_output_cell():
@@ -70,43 +73,25 @@ def test_sum_text_matches_each_output_cell():
         assert final == format_number(explorer.output[row, col])
 
 
-def test_step_buttons_play_and_clamping():
+def test_the_position_is_clamped():
     explorer = ConvExplorer()
-    explorer.next.click()
-    explorer.next.click()
-    assert explorer.position.value == 2
-    explorer.previous.click()
-    assert explorer.position.value == 1
-    explorer.play.value = 7
-    assert explorer.position.value == 7
-    assert explorer.play.max == explorer.position.max == explorer.output.size - 1 == 24
-    explorer.position.value = 24
-    explorer.next.click()
+    assert explorer.position.max == explorer.output.size - 1 == 24
+    explorer.position.value = 30
     assert explorer.position.value == 24
+    explorer.position.value = -1
+    assert explorer.position.value == 0
+    explorer.position.value = 24
     explorer.stride.value = 3  # 2 × 2 outputs: the position is clamped to the last one
-    assert explorer.position.value == explorer.play.max == 3
-    assert explorer.output_box.get_bbox().bounds == (0.5, 0.5, 1.0, 1.0)
+    assert explorer.position.value == explorer.position.max == 3
+    assert explorer.position_label.value.startswith("output (1, 1)")
 
 
-def test_clicking_an_output_cell_moves_the_position():
+def test_selecting_an_output_cell_moves_the_position():
     explorer = ConvExplorer(size=9)
     explorer.select_output_cell(2, 4)
     assert explorer.position.value == 2 * 7 + 4
     explorer.select_output_cell(9, 0)  # outside: ignored
     assert explorer.position.value == 18
-    # a real click event through the canvas, at the centre of output cell (5, 1)
-    canvas = explorer.figure_panel.canvas
-    explorer.figure_panel.render()
-    x, y = explorer.output_axes.transData.transform((1, 5))
-    canvas.callbacks.process(
-        "button_press_event", MouseEvent("button_press_event", canvas, x, y, button=1)
-    )
-    assert explorer.position.value == 5 * 7 + 1
-    x, y = explorer.input_axes.transData.transform((0, 0))  # clicks elsewhere do nothing
-    canvas.callbacks.process(
-        "button_press_event", MouseEvent("button_press_event", canvas, x, y, button=1)
-    )
-    assert explorer.position.value == 36
 
 
 def test_convolution_mode_flips_the_kernel():
@@ -156,7 +141,11 @@ def test_impossible_settings_show_a_message_and_recover():
     assert explorer.problem_text.get_visible()
     assert "dilation 3" in explorer.problem_text.get_text().replace("\n", " ")
     assert not explorer.output_grid.image.get_visible()
-    assert not explorer.window_box.get_visible() and not explorer.taps.get_visible()
+    assert explorer.position.steps == [] and explorer.position.max == 0  # overlay hidden
+    assert explorer.position_label.value == "no output for these settings"
+    assert "⚠" in explorer.sum_html.value and "dilation 3" in explorer.sum_html.value
+    with explorer._highlight_in_figure():
+        assert not explorer.window_box.get_visible() and not explorer.taps.get_visible()
     assert "less than 1: no output" in explorer.formula_html.value
     assert "✓ torch refuses too" in explorer.torch_html.value
     explorer.position.value = 0  # stepping with no output is harmless
@@ -232,8 +221,9 @@ def test_css_classes_and_panels():
     assert "convlessons-formula" in explorer.formula_html._dom_classes
     assert "convlessons-position" in explorer.position_label._dom_classes
     assert explorer.figure_panel.canvas._data_url.startswith("data:image/png;base64,")
-    for name in ("stride", "padding", "dilation", "position"):
+    for name in ("stride", "padding", "dilation"):
         assert getattr(explorer, name).description == name
+    assert "convlessons-stepper" in explorer.position._dom_classes
 
 
 @pytest.mark.parametrize(
