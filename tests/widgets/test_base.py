@@ -14,6 +14,8 @@ import numpy as np
 import pytest
 import torch
 from IPython.core.formatters import DisplayFormatter
+from ipympl_page import FakePage
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.image import imread
 
 import convlessons.widgets
@@ -139,6 +141,27 @@ def test_one_model_call_and_one_redraw_per_control_change(name, monkeypatch):
     widget.refresh()
     assert counter.model_calls == (0 if name in CHANGES_ONLY_REDRAW else 1)
     assert counter.redraws == 1
+
+
+@pytest.mark.parametrize("name", sorted(WIDGETS))
+def test_an_attached_page_gets_one_frame_per_control_change_showing_the_setting(
+        name, monkeypatch):
+    widget = WIDGETS[name][0]()
+    pages = [FakePage(panel.canvas, monkeypatch) for panel in widget.figure_panels]
+    for page in pages:
+        page.connect()
+    for control in list(_controls(widget)):
+        sent = [len(page.frames) for page in pages]
+        if not _change(control):
+            continue
+        label = f"{name}.{control.description or type(control).__name__}"
+        assert [len(page.frames) for page in pages] == [n + 1 for n in sent], label
+        for page in pages:
+            page.settle()  # acknowledged: nothing more to send
+        assert [len(page.frames) for page in pages] == [n + 1 for n in sent], label
+    for panel, page in zip(widget.figure_panels, pages, strict=True):
+        FigureCanvasAgg.draw(panel.canvas)  # a fresh rendering of the last setting
+        assert np.array_equal(page.picture, np.asarray(panel.canvas.buffer_rgba()))
 
 
 @pytest.mark.parametrize("name", ["Im2colViewer", "TransposedConvExplorer", "ConvExplorer"])
