@@ -4,6 +4,8 @@ import math
 
 import numpy as np
 import pytest
+from ipympl_page import FakePage
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from oracles import torch_same
 
 from convlessons.kernels import KERNELS, gabor_for
@@ -12,6 +14,7 @@ from convlessons.widgets.playground import (
     DIRECTION_THRESHOLD,
     KernelPlayground,
     display_scale,
+    shrink_for_display,
     sobel_gradients,
 )
 
@@ -105,6 +108,62 @@ def test_photo_is_float32_and_the_colour_bar_updates_once_per_change(playground,
     playground.kernel.preset.value = "sharpen"
     assert len(calls) == 1
     assert playground.colorbar.norm.vmax == playground.result_image.get_clim()[1]
+
+
+def test_shrinking_averages_colours_of_whole_blocks():
+    rgba = np.zeros((5, 4, 4), dtype=np.uint8)
+    rgba[0::2, :, 0] = 255  # red rows and blue rows: an edge filter's +/- pair
+    rgba[1::2, :, 2] = 255
+    rgba[..., 3] = 255
+    shrunk = shrink_for_display(rgba, 2)
+    assert shrunk.shape == (2, 2, 4) and shrunk.dtype == np.uint8  # the 5th row is dropped
+    assert np.all(shrunk == [128, 0, 128, 255])  # purple: the edge does not fade to white
+
+
+def test_the_figure_shows_the_photo_and_result_shrunk_to_its_pixels_output_stays_full():
+    playground = KernelPlayground(size=512, kernel="sobel_x")
+    playground.figure_panel.render()
+    assert playground.output.shape == (512, 512)
+    np.testing.assert_allclose(playground.output,
+                               torch_same(playground.photos[False].astype(float),
+                                          KERNELS["sobel_x"]), rtol=1e-5, atol=1e-5)
+    result_axes = playground.result_axes.get_window_extent()
+    assert max(result_axes.width, result_axes.height) < 512 / 2  # 2 photo pixels per screen pixel
+    for image in (playground.photo_image, playground.result_image):
+        assert image.get_array().shape == (256, 256, 4)  # mean colours of 2 × 2 blocks
+        assert image.get_extent() == [-0.5, 511.5, 511.5, -0.5]  # photo pixel coordinates
+    colours = playground.result_image.to_rgba(playground.output, bytes=True)  # its cmap, clim
+    np.testing.assert_array_equal(playground.result_image.get_array(),
+                                  shrink_for_display(colours, 2))
+    playground.color.value = True
+    playground.figure_panel.render()
+    assert playground.output.shape == (512, 512, 3)
+    assert playground.result_image.get_array().shape == (256, 256, 4)
+    playground.result_axes.set_xlim(99.5, 227.5)  # zoomed in: 128 photo pixels to show
+    playground.result_axes.set_ylim(227.5, 99.5)
+    playground.figure_panel.render()
+    assert playground.result_image.get_array().shape == (512, 512, 3)  # every pixel
+    assert playground.photo_image.get_array().shape == (256, 256, 4)  # not zoomed in
+    playground.figure_panel.canvas._set_device_pixel_ratio(2)  # a HiDPI screen
+    playground.figure_panel.render()
+    assert playground.photo_image.get_array().shape == (512, 512, 3)
+
+
+def test_a_fast_drag_ends_with_the_page_showing_the_last_setting(monkeypatch):
+    playground = KernelPlayground(size=64)
+    page = FakePage(playground.figure_panel.canvas, monkeypatch)
+    page.connect()
+    playground.view.value = "gabor bank"
+    page.settle()
+    sent = len(page.frames)
+    for orientation in (15, 30, 45, 60, 75, 90):  # the page answers nothing meanwhile
+        playground.orientation.value = orientation
+    page.settle()
+    assert len(page.frames) == sent + 2
+    fresh = KernelPlayground(size=64)
+    fresh.view.value, fresh.orientation.value = "gabor bank", 90
+    FigureCanvasAgg.draw(fresh.figure_panel.canvas)
+    np.testing.assert_array_equal(page.picture, np.asarray(fresh.figure_panel.canvas.buffer_rgba()))
 
 
 @pytest.mark.parametrize("size", [20000, 7, 2.5, "big"])
