@@ -1,10 +1,14 @@
-"""Widget update latency: one control change → model → artists updated → figure rendered.
+"""Widget update latency: one control change → model → artists updated → frame sent.
 
 For every widget of the course, apply a realistic sequence of control changes (the
 sequence is cycled until at least ``--changes`` updates were timed) and report the
-median and 95th percentile of one update, measured from setting the control's value
-to the end of ``figure_panel.render()`` (the Agg rendering + PNG encoding that ipympl
-does when the front end asks for the new picture). Run: ``python -m benchmarks.bench_widgets``.
+median and 95th percentile of one update, measured from setting the control's value to
+the moment the canvas hands the new frame (Agg rendering + PNG encoding) to the comm, as
+in JupyterLab: the canvas is told a page is attached (the page's ``initialized``
+message), and each frame is acknowledged (its ``draw`` answer) before the next change,
+so every change is timed from an idle canvas. What the page then does (decode, paint)
+and the network are not included: ``benchmarks/bench_browser.py`` measures those.
+Run: ``python -m benchmarks.bench_widgets``.
 """
 
 from __future__ import annotations
@@ -126,23 +130,29 @@ CASES = [
 
 
 def time_updates(case: Case, changes: int) -> np.ndarray:
-    """Seconds per update for ``changes`` updates (after one untimed warm-up pass)."""
+    """Seconds from a change to its frame sent, for ``changes`` updates (after one untimed
+    warm-up pass); a change that sends no frame (the value was already set) is not timed."""
     widget = case.build()
-    panel = widget.figure_panel
-    # As in JupyterLab: once the front end is connected, ipympl stops re-encoding a second
-    # PNG for the saved widget state on every draw (it sends only the picture itself).
-    panel.canvas.syncing_data_url = False
-    sequence = case.changes
-    for path, value in sequence:  # warm-up: caches, first-use imports
+    canvas = widget.figure_panel.canvas
+    frames_sent = []  # perf_counter() when each frame was handed to the comm
+    canvas.send = lambda content, buffers=None: buffers and frames_sent.append(
+        time.perf_counter())
+    canvas._handle_message(canvas, {"type": "initialized"}, [])  # as a page does
+
+    def timed_change(path: str, value: object) -> float | None:
+        sent, start = len(frames_sent), time.perf_counter()
         _set(widget, path, value)
-        panel.render()
+        canvas._handle_message(canvas, {"type": "draw"}, [])  # the page's acknowledgement
+        return frames_sent[-1] - start if len(frames_sent) > sent else None
+
+    for path, value in case.changes:  # warm-up: caches, first-use imports
+        timed_change(path, value)
     seconds = []
     while len(seconds) < changes:
-        for path, value in sequence:
-            start = time.perf_counter()
-            _set(widget, path, value)
-            panel.render()
-            seconds.append(time.perf_counter() - start)
+        for path, value in case.changes:
+            elapsed = timed_change(path, value)
+            if elapsed is not None:
+                seconds.append(elapsed)
     return np.array(seconds)
 
 
@@ -172,7 +182,7 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=40, help="updates timed per widget (≥ 30)")
     parser.add_argument("--only", default="", help="time only widgets whose name contains this")
     args = parser.parse_args()
-    print("Widget update latency (control change → figure rendered)")
+    print("Widget update latency (control change → frame sent to the page)")
     print(format_table(widget_table(args.changes, args.only)))
 
 
