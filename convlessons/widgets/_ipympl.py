@@ -30,7 +30,7 @@ import matplotlib
 import numpy as np
 from PIL import Image
 
-__all__ = ["ACK_TIMEOUT_S", "PNG_COMPRESS_LEVEL", "Canvas", "FigureManager", "encode_png"]
+__all__ = ["ACK_TIMEOUT_S", "PNG_COMPRESS_LEVEL", "Canvas", "FigureManager"]
 
 PNG_COMPRESS_LEVEL = 1
 """zlib level of every PNG the widgets make: about 3× faster to encode than the default
@@ -57,13 +57,6 @@ with _backend_unchanged():
     from ipympl.backend_nbagg import FigureManager
 
 
-def encode_png(rgba: np.ndarray) -> bytes:
-    """``(H, W, 4)`` uint8 pixels as PNG bytes at zlib level :data:`PNG_COMPRESS_LEVEL`."""
-    with io.BytesIO() as png:
-        Image.fromarray(rgba).save(png, format="png", compress_level=PNG_COMPRESS_LEVEL)
-        return png.getvalue()
-
-
 class Canvas(_IpymplCanvas):
     """ipympl's canvas widget that sends each new frame when the figure changes.
 
@@ -81,10 +74,12 @@ class Canvas(_IpymplCanvas):
     so it never waits for an image that does not come.
 
     No frame is rendered or encoded before a page has said ``initialized`` (tests, scripts,
-    ``nbconvert --execute``: ``draw`` still renders, nothing is sent); a page that
-    (re)connects or resizes sends ``refresh`` and gets a full frame at once. Frames are PNG
-    at zlib level :data:`PNG_COMPRESS_LEVEL`, full or diff as matplotlib decides. The
-    toolbar (pan, zoom, home) and resizing go through ``draw_idle`` and use the same path.
+    ``nbconvert --execute``: ``draw`` still renders, nothing is sent). A page that
+    (re)connects sends ``refresh`` (matplotlib's ``handle_refresh``: the next frame is a
+    full one, then ``draw_idle``) and ``initialized``, after which it gets its frame even if
+    one to an earlier page is still unacknowledged. Frames are PNG at zlib level
+    :data:`PNG_COMPRESS_LEVEL`, full or diff as matplotlib decides. The toolbar (pan, zoom,
+    home) and resizing go through ``draw_idle`` and use the same path.
     """
 
     def __init__(self, figure, *args, **kwargs) -> None:
@@ -110,15 +105,11 @@ class Canvas(_IpymplCanvas):
         if self._page_is_old:
             self.draw()
 
-    def handle_refresh(self, event: dict) -> None:
-        """A page (re)connected or resized: a full frame now, whatever was in flight."""
-        self._frame_sent_at = None
-        super().handle_refresh(event)
-
     def _handle_message(self, widget, content: dict, buffers: list) -> None:
         super()._handle_message(widget, content, buffers)
-        if content["type"] == "initialized":
+        if content["type"] == "initialized":  # a new page: nothing is in flight to it
             self._page_attached = True
+            self._frame_sent_at = None
             if self._page_is_old:
                 self.draw()
 
@@ -140,7 +131,10 @@ class Canvas(_IpymplCanvas):
         output = buffer if full else np.where(buffer != self._last_buff, buffer, 0)
         self._last_buff = buffer.copy()
         self._force_full = self._png_is_old = False
-        return encode_png(output.view(np.uint8).reshape((*output.shape, 4)))
+        with io.BytesIO() as png:
+            Image.fromarray(output.view(np.uint8).reshape((*output.shape, 4))).save(
+                png, format="png", compress_level=PNG_COMPRESS_LEVEL)
+            return png.getvalue()
 
     def send_binary(self, data: bytes) -> None:
         """Send the frame, then the ``draw`` event the page acknowledges it with."""
