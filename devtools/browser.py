@@ -17,6 +17,7 @@ widgets in later cells render, and a screenshot as tall as the notebook shows al
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import os
@@ -27,16 +28,17 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from statistics import median
+from statistics import median, quantiles
 
-from playwright.sync_api import Browser, Locator, Page, sync_playwright
+from playwright.sync_api import Browser, ElementHandle, Locator, Page, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -302,6 +304,7 @@ class ExecutedNotebook:
 def open_notebook(browser: Browser, server: LabServer, relpath: str) -> Page:
     """Open ``/lab/tree/<relpath>?reset`` in a new page and wait for an idle kernel."""
     page = browser.new_page(viewport=VIEWPORT)
+    page.add_init_script(_DRAW_PROBE_JS)
     page.goto(f"{server.url}/lab/tree/{relpath}?reset")
     page.wait_for_function("() => window.jupyterapp?.shell?.currentWidget?.content?.widgets")
     page.evaluate("() => window.jupyterapp.shell.collapseLeft()")
@@ -357,37 +360,225 @@ def close_notebook(page: Page) -> None:
     page.close()
 
 
-# --------------------------------------------------------------------------- explorer widget
+# --------------------------------------------------------------------------- timing in the page
 
-# A cheap fingerprint of everything drawn on the figure's canvases (FNV-1a over the pixels).
-_CANVAS_HASH_JS = """
-(figure) => {
-  let hash = 2166136261;
-  for (const canvas of figure.querySelectorAll('canvas')) {
-    if (!canvas.width || !canvas.height) continue;
-    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-    const words = new Uint32Array(data.buffer);
-    for (let i = 0; i < words.length; i++) hash = Math.imul(hash ^ words[i], 16777619) >>> 0;
+# Installed in every notebook page before it loads. Timestamps, taken in the page and never by
+# polling it: `arm(canvas)`, then the first keydown or click gives `event` (its timeStamp), and
+# the first draw on that canvas after it (drawImage / putImageData: ipympl's figure; strokeRect:
+# the stepper's overlay) gives `drawn`, and the animation frame that shows it `frame`.
+# `record(canvas)` keeps the time of every draw on a canvas (one per burst), for play's rate.
+_DRAW_PROBE_JS = """
+(() => {
+  const probe = { waiter: null, recording: null };
+  window.__convlessonsProbe = probe;
+  probe.arm = (canvas) => {
+    const waiter = { canvas, event: null, drawn: null };
+    waiter.done = new Promise((resolve) => { waiter.resolve = resolve; });
+    probe.waiter = waiter;
+  };
+  probe.wait = (ms) => Promise.race([
+    probe.waiter.done, new Promise((resolve) => setTimeout(() => resolve(null), ms))]);
+  probe.record = (canvas) => { probe.recording = { canvas, times: [] }; };
+  for (const type of ["keydown", "click"]) {
+    window.addEventListener(type, (event) => {
+      const waiter = probe.waiter;
+      if (waiter && waiter.event === null) waiter.event = event.timeStamp;
+    }, { capture: true });
   }
-  return hash;
+  const context = CanvasRenderingContext2D.prototype;
+  for (const name of ["drawImage", "putImageData", "strokeRect"]) {
+    const original = context[name];
+    context[name] = function (...args) {
+      const now = performance.now();
+      const waiter = probe.waiter;
+      if (waiter?.event != null && waiter.drawn === null && this.canvas === waiter.canvas) {
+        waiter.drawn = now;
+        requestAnimationFrame(() => waiter.resolve(
+          { event: waiter.event, drawn: waiter.drawn, frame: performance.now() }));
+      }
+      const recording = probe.recording;
+      if (recording && this.canvas === recording.canvas
+          && !(now - recording.times.at(-1) < 1)) recording.times.push(now);
+      return original.apply(this, args);
+    };
+  }
+})();
+"""
+
+# Sets the fastest play speed, presses play and resolves, when play stops at the last position,
+# with the times of the overlay's draws meanwhile.
+_PLAY_JS = """
+async ([stepper, overlay]) => {
+  const speed = stepper.querySelector(".convlessons-speed");
+  const fastest = [...speed.options].map((option) => Number(option.value)).sort((a, b) => a - b)[0];
+  speed.value = String(fastest);
+  speed.dispatchEvent(new Event("change"));
+  const previous = stepper.querySelector(".convlessons-previous");
+  while (!previous.disabled) previous.click(); // from the first position
+  const play = stepper.querySelector(".convlessons-play");
+  window.__convlessonsProbe.record(overlay);
+  const stopped = new Promise((resolve) => {
+    const observer = new MutationObserver(() => {
+      if (play.textContent.includes("play")) { observer.disconnect(); resolve(); }
+    });
+    observer.observe(play, { childList: true, characterData: true, subtree: true });
+  });
+  play.click();
+  await stopped;
+  return { times: window.__convlessonsProbe.recording.times, interval: fastest };
 }
 """
 
-_MARK_KEYDOWN_JS = """
-(handle) => {
-  window.__convlessonsKeyTime = null;
-  handle.addEventListener('keydown', () => { window.__convlessonsKeyTime = performance.now(); },
-                          {capture: true, once: true});
+# Runs `code` in the notebook's kernel; resolves with what it printed (stdout) and the ms from
+# the request to the reply.
+_KERNEL_PRINT_JS = """
+async (code) => {
+  const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+  const start = performance.now();
+  const future = kernel.requestExecute({ code, silent: false, store_history: false });
+  let printed = "";
+  future.onIOPub = (message) => {
+    if (message.header.msg_type === "stream") printed += message.content.text;
+  };
+  await future.done;
+  return { printed, ms: performance.now() - start };
 }
 """
 
-# Resolves (and records the time) once the canvases' fingerprint differs from `before`.
-_CANVAS_CHANGED_JS = (
-    "([figure, before]) => { const h = ("
-    + _CANVAS_HASH_JS
-    + ")(figure); if (h !== before) { window.__convlessonsDrawTime = performance.now(); "
-    "return true; } return false; }"
-)
+
+@dataclass
+class Timing:
+    """Milliseconds from an input event to the first draw on a canvas, and to its frame."""
+
+    draw_ms: float
+    frame_ms: float
+
+
+def time_to_draw(page: Page, canvas: ElementHandle, act: Callable[[], None],
+                 timeout_ms: float = UPDATE_TIMEOUT_MS) -> Timing:
+    """Arm the page's probe on ``canvas``, run ``act`` (a key press, a click), time it.
+
+    Raises
+    ------
+    TimeoutError
+        If ``canvas`` is not drawn on within ``timeout_ms`` of the event.
+    """
+    page.evaluate("(canvas) => window.__convlessonsProbe.arm(canvas)", canvas)
+    act()
+    times = page.evaluate("(ms) => window.__convlessonsProbe.wait(ms)", timeout_ms)
+    if times is None:
+        raise TimeoutError(f"no draw on the canvas within {timeout_ms:.0f} ms of the event")
+    return Timing(draw_ms=times["drawn"] - times["event"], frame_ms=times["frame"] - times["event"])
+
+
+def kernel_print(page: Page, code: str) -> str:
+    """Run ``code`` in the page's notebook kernel; what it printed."""
+    return page.evaluate(_KERNEL_PRINT_JS, code)["printed"]
+
+
+def kernel_round_trip_ms(page: Page, runs: int = 5) -> list[float]:
+    """Ms from an execute request (``pass``) to its reply, timed in the page: the network's
+    round trip plus the kernel's fixed cost."""
+    return [page.evaluate(_KERNEL_PRINT_JS, "pass")["ms"] for _ in range(runs)]
+
+
+@contextmanager
+def emulated_latency(page: Page, latency_ms: float) -> Iterator[None]:
+    """Chrome DevTools' network emulation on ``page``: ``latency_ms`` added, no bandwidth cap.
+
+    ``Network.emulateNetworkConditions`` through a CDP session; restored on exit. It delays
+    HTTP requests but **not WebSocket frames** (Debian's chromium 150: a kernel round trip
+    through the notebook's WebSocket takes as long with ``latency=100`` as without, even
+    with the socket opened under the emulation), so it leaves every kernel message alone;
+    :class:`DelayingProxy` delays those.
+    """
+    session = page.context.new_cdp_session(page)
+    session.send("Network.enable")
+    conditions = {"offline": False, "downloadThroughput": -1, "uploadThroughput": -1}
+    session.send("Network.emulateNetworkConditions", {**conditions, "latency": latency_ms})
+    try:
+        yield
+    finally:
+        session.send("Network.emulateNetworkConditions", {**conditions, "latency": 0})
+        session.detach()
+
+
+class DelayingProxy:
+    """A TCP proxy in front of the Jupyter server that delays every chunk, both ways.
+
+    A page opened through :attr:`url` reaches the server (HTTP and the kernel's WebSocket)
+    through it; with ``latency_ms`` set, each chunk is delivered ``latency_ms / 2`` after it
+    arrived, in each direction, in order -- a round trip takes ``latency_ms`` longer, as on
+    a network with that round-trip time (and, unlike Chrome's emulation, for WebSocket
+    frames too). Chunks are pipelined: the delay adds latency, not a bandwidth limit.
+    Runs an asyncio loop in a daemon thread; use it as a context manager.
+    """
+
+    def __init__(self, server: LabServer) -> None:
+        self.target_port = int(server.url.rsplit(":", 1)[1])
+        self.latency_ms = 0.0
+        self.url = ""
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+
+    def __enter__(self) -> DelayingProxy:
+        self._thread.start()
+        listener = asyncio.run_coroutine_threadsafe(
+            asyncio.start_server(self._connect, "127.0.0.1", 0), self._loop).result(timeout=10)
+        self._listener = listener
+        self.url = f"http://127.0.0.1:{listener.sockets[0].getsockname()[1]}"
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        async def stop() -> None:
+            self._listener.close()
+            for task in asyncio.all_tasks() - {asyncio.current_task()}:
+                task.cancel()
+
+        asyncio.run_coroutine_threadsafe(stop(), self._loop).result(timeout=10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+
+    @contextmanager
+    def latency(self, latency_ms: float) -> Iterator[None]:
+        """Within the block, add ``latency_ms`` to every round trip."""
+        self.latency_ms = latency_ms
+        try:
+            yield
+        finally:
+            self.latency_ms = 0.0
+
+    async def _connect(self, client_reader: asyncio.StreamReader,
+                       client_writer: asyncio.StreamWriter) -> None:
+        server_reader, server_writer = await asyncio.open_connection("127.0.0.1",
+                                                                     self.target_port)
+        await asyncio.gather(self._pipe(client_reader, server_writer),
+                             self._pipe(server_reader, client_writer),
+                             return_exceptions=True)
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Copy ``reader`` to ``writer``, each chunk held until it is due."""
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue = asyncio.Queue()
+
+        async def deliver() -> None:
+            while (item := await queue.get()) is not None:
+                due, chunk = item
+                await asyncio.sleep(max(0.0, due - loop.time()))
+                writer.write(chunk)
+                await writer.drain()
+            writer.close()
+
+        delivering = asyncio.ensure_future(deliver())
+        try:
+            while chunk := await reader.read(65536):
+                queue.put_nowait((loop.time() + self.latency_ms / 2000, chunk))
+        finally:
+            queue.put_nowait(None)
+            await delivering
+
+
+# --------------------------------------------------------------------------- explorer widget
 
 
 @dataclass
@@ -398,10 +589,11 @@ class Explorer:
     figure: Locator
     formula: Locator
     position: Locator
+    stepper: Locator
 
     @classmethod
     def first_on(cls, page: Page) -> Explorer:
-        """The first ``.convlessons-explorer``, waiting for its figure to be drawn."""
+        """The first ``.convlessons-explorer``, waiting for its figure and its overlay."""
         root = page.locator(".convlessons-explorer").first
         root.scroll_into_view_if_needed()
         explorer = cls(
@@ -409,40 +601,52 @@ class Explorer:
             figure=root.locator(".convlessons-figure").first,
             formula=root.locator(".convlessons-formula").first,
             position=root.locator(".convlessons-position").first,
+            stepper=root.locator(".convlessons-stepper").first,
         )
-        explorer.figure.locator("canvas").first.wait_for()
+        explorer.canvas.wait_for()
+        explorer.overlay.wait_for(state="attached")
         return explorer
+
+    @property
+    def page(self) -> Page:
+        return self.root.page
+
+    @property
+    def canvas(self) -> Locator:
+        """ipympl's canvas of the figure (the first of its container; the overlay is the last)."""
+        return self.figure.locator(".jupyter-matplotlib-canvas-div > canvas").first
+
+    @property
+    def overlay(self) -> Locator:
+        """The stepper's canvas over the figure, where the highlight is drawn."""
+        return self.figure.locator(".convlessons-stepper-overlay").first
+
+    def button(self, name: str) -> Locator:
+        """The stepper's ``previous``, ``play`` or ``next`` button."""
+        return self.stepper.locator(f".convlessons-{name}")
 
     def slider_handle(self, label: str) -> Locator:
         """The keyboard-focusable handle of the first slider whose label reads ``label``."""
         label_re = re.compile(rf"^\s*{re.escape(label)}\s*:?\s*$", re.IGNORECASE)
         slider = self.root.locator(
-            ".widget-slider", has=self.root.page.locator(".widget-label", has_text=label_re)
+            ".widget-slider", has=self.page.locator(".widget-label", has_text=label_re)
         ).first
         return slider.locator(".noUi-handle").first
 
-    def figure_hash(self) -> int:
-        """Fingerprint of the figure's pixels."""
-        return self.figure.evaluate(_CANVAS_HASH_JS)
+    def press_and_time_figure(self, handle: Locator, key: str) -> Timing:
+        """Press ``key`` on a slider handle: keydown → ipympl's next draw of the figure."""
+        return time_to_draw(self.page, self.canvas.element_handle(), lambda: handle.press(key))
 
-    def wait_for_figure_change(self, before: int) -> None:
-        """Wait until the figure's fingerprint differs from ``before`` (Playwright timeout)."""
-        self.root.page.wait_for_function(
-            _CANVAS_CHANGED_JS,
-            arg=[self.figure.element_handle(), before],
-            timeout=UPDATE_TIMEOUT_MS,
-            polling=5,
-        )
+    def click_and_time_overlay(self, button: Locator) -> Timing:
+        """Click a stepper button: click → the overlay's next draw."""
+        return time_to_draw(self.page, self.overlay.element_handle(), button.click)
 
-    def press_and_wait_for_figure(self, handle: Locator, key: str) -> float:
-        """Press ``key`` on a slider handle; return ms from the keydown to the redrawn figure."""
-        before = self.figure_hash()
-        handle.evaluate(_MARK_KEYDOWN_JS)
-        handle.press(key)
-        self.wait_for_figure_change(before)
-        return self.root.page.evaluate(
-            "() => window.__convlessonsDrawTime - window.__convlessonsKeyTime"
-        )
+    def play_steps_per_second(self) -> tuple[float, int]:
+        """Play from the start at the fastest speed: (steps per second drawn, steps)."""
+        played = self.page.evaluate(
+            _PLAY_JS, [self.stepper.element_handle(), self.overlay.element_handle()])
+        times = played["times"]
+        return (len(times) - 1) / (times[-1] - times[0]) * 1000, len(times) - 1
 
     def click_output_cell(self) -> str:
         """Click points of the figure (right to left) until the position text changes.
@@ -450,23 +654,15 @@ class Explorer:
         Returns the new position text. The explorer draws the output grid somewhere in the
         figure; scanning finds it without knowing the layout.
         """
-        page = self.root.page
+        page = self.page
         text_before = self.position.inner_text()
-        box = self.figure.locator("canvas").first.bounding_box()
+        box = self.canvas.bounding_box()
         assert box is not None, "figure canvas is not visible"
         for fx in (0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1):
             for fy in (0.5, 0.35, 0.65, 0.2, 0.8):
                 page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
-                try:
-                    page.wait_for_function(
-                        "([node, before]) => node.innerText !== before",
-                        arg=[self.position.element_handle(), text_before],
-                        timeout=600,
-                        polling=20,
-                    )
-                except PlaywrightTimeout:
-                    continue
-                return self.position.inner_text()
+                if self.position.inner_text() != text_before:  # the page answers at once
+                    return self.position.inner_text()
         raise AssertionError(f"no click on the figure changed the position text {text_before!r}")
 
 
@@ -476,17 +672,36 @@ def arrow_keys(handle: Locator) -> tuple[str, str]:
     return ("ArrowLeft", "ArrowRight") if at_max else ("ArrowRight", "ArrowLeft")
 
 
-def stride_latency_ms(explorer: Explorer, presses: int = 10) -> list[float]:
+SETTLE_MS = 300
+"""Pause between timed presses, so that no frame of the previous one is still on its way."""
+
+
+def stride_latency(explorer: Explorer, presses: int = 10) -> list[Timing]:
     """Key press → redrawn figure, for ``presses`` alternating arrow keys on the stride slider."""
     handle = explorer.slider_handle("stride")
     handle.focus()
     keys = arrow_keys(handle)
-    return [explorer.press_and_wait_for_figure(handle, keys[i % 2]) for i in range(presses)]
+    timings = []
+    for i in range(presses):
+        timings.append(explorer.press_and_time_figure(handle, keys[i % 2]))
+        explorer.page.wait_for_timeout(SETTLE_MS)
+    return timings
+
+
+def step_latency(explorer: Explorer, clicks: int = 10) -> list[Timing]:
+    """Click on next ▶ / ◀ previous (alternating) → the overlay's redraw."""
+    timings = []
+    for i in range(clicks):
+        timings.append(explorer.click_and_time_overlay(
+            explorer.button("previous" if i % 2 else "next")))
+        explorer.page.wait_for_timeout(SETTLE_MS // 3)
+    return timings
 
 
 def summarize_ms(samples: list[float]) -> str:
-    """``median x ms (min y, max z, n=k)``."""
+    """``median x ms, p95 y ms (min z, max w, n=k)``."""
+    p95 = quantiles(samples, n=20, method="inclusive")[-1] if len(samples) > 1 else samples[0]
     return (
-        f"median {median(samples):.0f} ms (min {min(samples):.0f}, "
-        f"max {max(samples):.0f}, n={len(samples)})"
+        f"median {median(samples):.1f} ms, p95 {p95:.1f} ms (min {min(samples):.1f}, "
+        f"max {max(samples):.1f}, n={len(samples)})"
     )

@@ -4,12 +4,16 @@ One JupyterLab server and one browser serve the whole module (see ``devtools.bro
 notebook gets its own page. Every ``notebooks/*.ipynb`` is run with Run → Run All Cells and must
 show no error output and no broken widget; a screenshot of each is saved under
 ``test-artifacts/screenshots/``. The ConvExplorer in ``03_parameters.ipynb`` is driven
-with the keyboard and the mouse, and the key-press → redrawn-figure latency is reported.
+with the keyboard and the mouse: a slider redraws the figure (through the kernel), a step
+or a click on an output cell redraws the highlight in the page and Python's position
+follows; the key-press → redrawn-figure and click → redrawn-highlight latencies are
+reported (timestamps taken in the page, ``devtools.browser.time_to_draw``).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -17,7 +21,6 @@ from urllib.parse import quote
 import jsonschema
 import pytest
 from playwright.sync_api import Browser, expect
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from devtools.browser import (
     ARTIFACTS,
@@ -33,10 +36,13 @@ from devtools.browser import (
     close_notebook,
     execute_notebook,
     file_digest,
+    kernel_print,
     notebook_paths,
     running_lab,
-    stride_latency_ms,
+    step_latency,
+    stride_latency,
     summarize_ms,
+    time_to_draw,
 )
 
 COURSE_SETTINGS = json.loads(OVERRIDES.read_text(encoding="utf-8"))
@@ -139,35 +145,61 @@ def explorer(lab: LabServer, browser: Browser, executed: dict[str, ExecutedNoteb
     return Explorer.first_on(result.page)
 
 
+def python_position(explorer: Explorer) -> tuple[int, str]:
+    """The first explorer's position and position text, as the kernel has them."""
+    printed = kernel_print(explorer.page, "import html\nprint(explorer.position.value)\n"
+                                          "print(html.unescape(explorer.position_label.value))")
+    value, text = printed.rstrip("\n").split("\n", 1)
+    return int(value), text
+
+
 def test_stride_slider_redraws_figure_and_formula(explorer: Explorer) -> None:
     handle = explorer.slider_handle("stride")
     value, formula = handle.get_attribute("aria-valuenow"), explorer.formula.inner_text()
     handle.focus()
     try:
-        explorer.press_and_wait_for_figure(handle, arrow_keys(handle)[0])
-    except PlaywrightTimeout:
+        explorer.press_and_time_figure(handle, arrow_keys(handle)[0])
+    except TimeoutError:
         pytest.fail("moving the stride slider with the keyboard did not redraw the figure")
     expect(handle).not_to_have_attribute("aria-valuenow", value)
     expect(explorer.formula).not_to_have_text(formula)
 
 
-def test_click_on_output_cell_moves_highlight(explorer: Explorer) -> None:
-    figure, position = explorer.figure_hash(), explorer.position.inner_text()
-    new_position = explorer.click_output_cell()
-    assert new_position != position
+def test_next_moves_the_highlight_in_the_page_and_python_follows(explorer: Explorer) -> None:
+    kernel_print(explorer.page, "explorer.position.value = 0")  # code moves the page's too
+    expect(explorer.stepper.locator(".convlessons-counter")).to_have_text(re.compile(r"^1 / "))
+    text = explorer.position.inner_text()
     try:
-        explorer.wait_for_figure_change(figure)
-    except PlaywrightTimeout:
-        pytest.fail(f"position now reads {new_position!r} but the figure did not change")
+        explorer.click_and_time_overlay(explorer.button("next"))
+    except TimeoutError:
+        pytest.fail("next ▶ did not redraw the highlight")
+    expect(explorer.position).not_to_have_text(text)
+    expect(explorer.stepper.locator(".convlessons-counter")).to_have_text(re.compile(r"^2 / "))
+    assert python_position(explorer) == (1, explorer.position.inner_text())
 
 
-def test_slider_latency_is_reported(explorer: Explorer, capsys: pytest.CaptureFixture[str]) -> None:
-    samples = stride_latency_ms(explorer, presses=10)
-    line = f"stride key press -> redrawn figure: {summarize_ms(samples)}"
-    LATENCY_REPORT.write_text(line + "\n", encoding="utf-8")
+def test_click_on_output_cell_moves_highlight_and_python_follows(explorer: Explorer) -> None:
+    position = explorer.position.inner_text()
+    try:
+        time_to_draw(explorer.page, explorer.overlay.element_handle(), explorer.click_output_cell)
+    except TimeoutError:
+        pytest.fail("a click on the figure did not redraw the highlight")
+    new_position = explorer.position.inner_text()
+    assert new_position != position
+    row, col = map(int, re.match(r"output \((\d+), (\d+)\)", new_position).groups())
+    cols = int(kernel_print(explorer.page, "print(explorer.output.shape[1])"))
+    assert python_position(explorer) == (row * cols + col, new_position)
+
+
+def test_latencies_are_reported(explorer: Explorer, capsys: pytest.CaptureFixture[str]) -> None:
+    slider = stride_latency(explorer, presses=10)
+    steps = step_latency(explorer, clicks=10)
+    lines = [f"stride key press -> redrawn figure: {summarize_ms([t.draw_ms for t in slider])}",
+             f"step click -> redrawn highlight: {summarize_ms([t.draw_ms for t in steps])}"]
+    LATENCY_REPORT.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with capsys.disabled():
-        print(f"\n  {line}  (written to {LATENCY_REPORT})")
-    assert len(samples) == 10
+        print("".join(f"\n  {line}" for line in lines) + f"  (written to {LATENCY_REPORT})")
+    assert len(slider) == len(steps) == 10
 
 
 def test_widget_levels_show_only_what_was_introduced(
@@ -196,20 +228,19 @@ def test_channel_explorer_renders_and_steps(
     assert not result.problems, "\n".join(result.problems)
     root = result.page.locator(".convlessons-channels").first
     root.scroll_into_view_if_needed()
-    channels = Explorer(root=root, figure=root.locator(".convlessons-channels-figure").first,
-                        formula=root.locator(".convlessons-sum").first,
-                        position=root.locator(".convlessons-position").first)
-    channels.figure.locator("canvas").first.wait_for()
+    figure = root.locator(".convlessons-channels-figure").first
+    canvas = figure.locator(".jupyter-matplotlib-canvas-div > canvas").first
+    canvas.wait_for()
+    position, written = (root.locator(".convlessons-position").first,
+                         root.locator(".convlessons-sum").first)
     next_button = root.locator(".convlessons-next").first
-    expect(channels.figure).to_be_visible()
+    expect(figure).to_be_visible()
     expect(next_button).to_be_visible()
-    figure, position, written = (channels.figure_hash(), channels.position.inner_text(),
-                                 channels.formula.inner_text())
-    next_button.click()
-    expect(channels.position).not_to_have_text(position)
-    expect(channels.formula).not_to_have_text(written)
+    shown, sum_shown = position.inner_text(), written.inner_text()
     try:
-        channels.wait_for_figure_change(figure)
-    except PlaywrightTimeout:
-        pytest.fail("next ▶ moved the step but did not redraw the ChannelExplorer's figure")
+        time_to_draw(result.page, canvas.element_handle(), next_button.click)
+    except TimeoutError:
+        pytest.fail("next ▶ did not redraw the ChannelExplorer's figure")
+    expect(position).not_to_have_text(shown)
+    expect(written).not_to_have_text(sum_shown)
     close_notebook(executed.pop(CHANNELS_NOTEBOOK).page)

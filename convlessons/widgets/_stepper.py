@@ -28,8 +28,9 @@ from pathlib import Path
 import anywidget
 import numpy as np
 import traitlets
-from ipywidgets import widget_serialization
 from matplotlib.axes import Axes
+
+from convlessons._validation import as_choice
 
 __all__ = ["PLAY_SPEEDS", "HighlightStepper", "StepText", "Style", "pixel_boxes"]
 
@@ -79,8 +80,9 @@ class HighlightStepper(anywidget.AnyWidget):
         for it.
     styles
         Stroke of each kind of rectangle, by index (see :data:`Style`).
-    interval_ms
-        Milliseconds per step when playing (the page offers :data:`PLAY_SPEEDS`).
+    speed
+        Steps per second when playing, one of :data:`PLAY_SPEEDS` (the page offers them
+        all).
 
     Attributes
     ----------
@@ -94,6 +96,8 @@ class HighlightStepper(anywidget.AnyWidget):
         field name, for :class:`StepText`).
     idle_texts : dict
         The texts shown while there are no positions (e.g. why there is no output).
+    interval_ms : int
+        Milliseconds per step when playing (the page sets it from its speed menu).
     """
 
     _esm = _HERE / "_stepper.js"
@@ -106,10 +110,11 @@ class HighlightStepper(anywidget.AnyWidget):
     styles = traitlets.List().tag(sync=True)
     figure_size = traitlets.List([1.0, 1.0]).tag(sync=True)
     figure_class = traitlets.Unicode("").tag(sync=True)
-    interval_ms = traitlets.Int(800).tag(sync=True)
+    interval_ms = traitlets.Int(1000).tag(sync=True)
     speeds = traitlets.List(list(PLAY_SPEEDS)).tag(sync=True)
 
-    def __init__(self, figure, styles: Sequence[Style], interval_ms: int = 800) -> None:
+    def __init__(self, figure, styles: Sequence[Style], speed: int = 1) -> None:
+        interval_ms = round(1000 / as_choice(speed, "speed", PLAY_SPEEDS))
         figure_class = f"convlessons-stepper-figure-{figure.model_id}"
         figure.add_class(figure_class)
         super().__init__(styles=list(styles), figure_class=figure_class,
@@ -167,7 +172,7 @@ class StepText(anywidget.AnyWidget):
 
     _esm = _HERE / "_step_text.js"
 
-    stepper = traitlets.Instance(HighlightStepper).tag(sync=True, **widget_serialization)
+    stepper = anywidget.WidgetTrait().tag(sync=True)  # "anywidget:<model id>" in the page
     field = traitlets.Unicode().tag(sync=True)
 
     def __init__(self, stepper: HighlightStepper, field: str) -> None:

@@ -223,7 +223,7 @@ class ConvExplorer(LessonWidget):
         styles = [{"color": to_hex(artist.get_edgecolor()),
                    "width": float(np.ravel(artist.get_linewidth())[0]) * pixels}
                   for artist in (self.window_box, self.taps, self.output_box)]
-        self.position = HighlightStepper(self.figure_panel.widget, styles, interval_ms=800)
+        self.position = HighlightStepper(self.figure_panel.widget, styles, speed=1)
         self.position_label = StepText(self.position, "position").add_class(
             "convlessons-position")
         self.sum_html = StepText(self.position, "sum")

@@ -148,3 +148,11 @@ def test_the_page_code_ships_with_the_package():
             assert any(fnmatch(path.name, pattern) for pattern in patterns), path.name
     for widget in (HighlightStepper, StepText):
         assert str(widget._esm).strip().endswith("export default { render };")
+
+
+def test_play_speed_is_one_the_page_offers():
+    from ipywidgets import Button
+
+    assert HighlightStepper(Button(), styles=[], speed=25).interval_ms == 40
+    with pytest.raises(ValueError, match="speed must be one of"):
+        HighlightStepper(Button(), styles=[], speed=3)
