@@ -14,6 +14,8 @@ its state. ``every=True`` changes every widget before every later cell (slower).
 - ``Dropdown``, ``ToggleButtons``, ``RadioButtons``, ``SelectionSlider``: another option;
 - ``Checkbox``, ``ToggleButton``: flipped;
 - ``Button`` (e.g. *next ▶*): pressed;
+- a :class:`~convlessons.widgets._stepper.HighlightStepper` (the explorer's step control,
+  whose buttons live in the page): another position, as its buttons or a click would set;
 - text boxes (custom kernels) are left alone: the preset drop-down next to them is changed.
 
 Controls that are disabled or hidden (``layout.display == "none"``) are left alone, as a
@@ -23,7 +25,8 @@ A hidden cell never raises: what went wrong (an exception escaping a control cha
 figure redraw) is reported back, and the hidden cells are never written to any file.
 
 Two parts: the functions under "Kernel side" run inside the notebook's kernel (this file is
-loaded there by path and imports nothing beyond the standard library and ipywidgets); the
+loaded there by path and imports nothing beyond the standard library, ipywidgets and the
+course's widget classes it looks for); the
 rest runs in the test process. Standalone use, listing every failure of one notebook::
 
     .venv/bin/python -m devtools.scenarios notebooks/03_parameters.ipynb --strategy max
@@ -144,10 +147,15 @@ def _show(value) -> str:
 
 
 def _kind(control) -> str | None:
-    """How the scenario changes a control: ``press``, ``flip``, ``choose``, ``slide``, or None."""
+    """How the scenario changes a control: ``press``, ``flip``, ``choose``, ``slide``, ``step``,
+    or None."""
     import ipywidgets as widgets
     from ipywidgets.widgets import widget_bool, widget_float, widget_int, widget_selection
 
+    from convlessons.widgets._stepper import HighlightStepper
+
+    if isinstance(control, HighlightStepper):
+        return "step"
     if isinstance(control, widgets.Button):
         return "press"
     if isinstance(control, widget_bool._Bool):
@@ -178,6 +186,10 @@ def _change(control) -> None:
         index = _pick(len(control._options_labels), control.index)
         if index is not None:
             control.index = index
+    elif kind == "step":
+        position = _pick(control.max + 1, control.value)
+        if position is not None:
+            control.value = position
     elif kind == "slide":
         low, high, step, count = _grid_values(control)
         offset = (control.value - low) / step
