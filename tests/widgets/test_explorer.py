@@ -1,10 +1,13 @@
 """ConvExplorer through its controls, headless (the model: tests/test_exploration.py)."""
 
+import base64
+import io
 import itertools
 import re
 
 import numpy as np
 import pytest
+from matplotlib.image import imread
 from oracles import torch_conv
 
 from convlessons._format import format_number
@@ -271,3 +274,22 @@ def test_no_pattern_is_shown_not_raised():
     assert explorer.output is None and explorer.problem.startswith("pattern must be one of")
     explorer.pattern.value = "square"
     assert explorer.problem == ""
+
+
+def orange_pixels(png: bytes) -> int:
+    """How many pixels of a PNG have the highlight's colour (#e69f00)."""
+    image = imread(io.BytesIO(png))[..., :3]
+    return int(np.all(np.abs(image - np.array([0xE6, 0x9F, 0x00]) / 255) < 0.02, axis=-1).sum())
+
+
+def test_pictures_show_the_highlight_of_the_current_position():
+    explorer = ConvExplorer()
+    stored = base64.b64decode(explorer.figure_panel.canvas._data_url.split(",", 1)[1])
+    assert orange_pixels(stored) > 100  # the picture stored for kernel-less copies
+    assert orange_pixels(explorer.figure_panel.png()) == 0  # the live figure: the overlay's job
+    explorer.position.value = 24
+    bundle = explorer._repr_mimebundle_()
+    picture = base64.b64decode(bundle["image/png"])
+    assert orange_pixels(picture) > 100
+    assert picture == base64.b64decode(explorer.figure_panel.canvas._data_url.split(",", 1)[1])
+    assert not explorer.window_box.get_visible()
