@@ -147,40 +147,66 @@ def _direct_padded(
 
 
 _COLUMN_BAND_BYTES = 2**22
-"""Size of one band of the im2col column matrix: small enough to stay in the processor's
-cache between the copy and the product, large enough to keep each product a big GEMM
-(measured on 2 cores: 1 MiB bands 2.1 ms, 4 MiB 1.7 ms, one 7.5 MiB matrix 1.9 ms)."""
+"""Size of one band of the im2col column block: small enough to stay in the processor's
+cache between the copy and the products, large enough to keep each product a big GEMM."""
 
 
 def _im2col_padded(
     x: np.ndarray, weight: np.ndarray, stride: Pair, dilation: Pair, groups: int
 ) -> np.ndarray:
-    """Columns (one per window, as ``im2col``) times the filter matrix, band by band.
+    """im2col lowered along the image rows only: one column block, read at ``kH`` row offsets.
 
-    The column matrix is :func:`_taps` flattened to (C_in/G·kH·kW, L) per group; with
-    stride 1 its rows are contiguous slices of the padded image, so each copy is fast. The
-    whole matrix is kH·kW times the input (7 MiB for a 64-channel 56x56 layer); it is built
-    and multiplied in bands of output positions of about ``_COLUMN_BAND_BYTES``, so that a
-    band is still in the cache when the matrix product reads it, and one buffer serves
-    every band.
+    The im2col rows of kernel row ``i`` are those of kernel row 0 read ``i d_h`` image rows
+    lower. So only the rows of one kernel row are copied, for every padded image row ``y``:
+
+    ``cols[n, g, (c, j), y, o_x] = x[n, gC_in/G + c, y, o_x s_w + j d_w]``  (``kW/s_w`` times
+    the input), and the layer is ``kH`` products, one per kernel row, added up:
+
+    ``y[n, g, :, (o_y, o_x)] = sum_i w_i @ cols[n, g, :, o_y s_h + i d_h, o_x]``, with
+    ``w_i = w[g, :, :, i, :]`` flattened to (C_out/G, C_in/G·kW).
+
+    With stride 1 each ``cols[..., i d_h + o_y, :]`` is a slice of the block, so a product
+    reads it in place; a vertical stride copies it. Compared with the full (C_in·kH·kW x L)
+    matrix this copies ``kH`` times less, and each product's inner dimension C_in·kW is
+    still large enough for the GEMM (MEC: Cho & Brand, "Memory-efficient Convolution for
+    Deep Neural Network", ICML 2017). The block is built and used in bands of output rows of
+    about ``_COLUMN_BAND_BYTES``, one buffer for every band, so that a band is still in the
+    cache when the products read it.
     """
+    batch, channels, height, width = x.shape
     c_out, c_per_group, kh, kw = weight.shape
-    taps, out_size, row = _taps(x, (kh, kw), stride, dilation)
-    batch, rows = x.shape[0], c_per_group * kh * kw
-    length = (out_size[0] - 1) * row + out_size[1]
-    taps = taps.reshape(batch, groups, c_per_group, kh, kw, length)  # a view for stride 1
-    filters = weight.reshape(groups, c_out // groups, rows)
-    out, image = _output_rows(batch, c_out, out_size, row, x.dtype)
-    out = out.reshape(batch, groups, c_out // groups, -1)
-    band = max(64, _COLUMN_BAND_BYTES // (batch * groups * rows * x.itemsize))
-    columns = np.empty((batch, groups, c_per_group, kh, kw, band), dtype=x.dtype)
-    for start in range(0, length, band):
-        stop = min(start + band, length)
-        block = columns[..., : stop - start]
-        np.copyto(block, taps[..., start:stop])
-        block = block.reshape(batch, groups, rows, stop - start)
-        np.matmul(filters, block, out=out[..., start:stop])
-    return image
+    (sh, sw), (dh, dw) = stride, dilation
+    h_out = conv_output_size(height, kh, sh, dilation=dh)
+    w_out = conv_output_size(width, kw, sw, dilation=dw)
+    n_step, c_step, y_step, x_step = x.strides
+    shifted = as_strided(  # shifted[n, c, j, y, o_x] = x[n, c, y, o_x s_w + j d_w], a view
+        x, (batch, channels, kw, height, w_out), (n_step, c_step, dw * x_step, y_step, sw * x_step),
+        writeable=False,
+    ).reshape(batch, groups, c_per_group, kw, height, w_out)
+    rows = c_per_group * kw
+    filters = weight.transpose(2, 0, 1, 3).reshape(kh, groups, c_out // groups, rows)  # w_i
+    span = dh * (kh - 1) + 1  # image rows under the kernel
+    row_bytes = batch * channels * kw * w_out * x.itemsize  # one image row of the block
+    band = min(h_out, max(1, (_COLUMN_BAND_BYTES // row_bytes - span) // sh + 1))  # output rows
+    block = np.empty((batch, groups, c_per_group, kw, sh * (band - 1) + span, w_out), x.dtype)
+    out = np.empty((batch, groups, c_out // groups, h_out * w_out), x.dtype)
+    product = np.empty((batch, groups, c_out // groups, band * w_out), x.dtype)
+    for top in range(0, h_out, band):
+        count = min(band, h_out - top)
+        needed = sh * (count - 1) + span
+        cols = block[..., :needed, :]
+        np.copyto(cols, shifted[..., top * sh : top * sh + needed, :])
+        kernel_rows = [
+            cols[..., i * dh : i * dh + sh * (count - 1) + 1 : sh, :].reshape(
+                batch, groups, rows, count * w_out
+            )
+            for i in range(kh)
+        ]
+        target = out[..., top * w_out : (top + count) * w_out]
+        np.matmul(filters[0], kernel_rows[0], out=target)
+        for i in range(1, kh):
+            target += np.matmul(filters[i], kernel_rows[i], out=product[..., : count * w_out])
+    return out.reshape(batch, c_out, h_out, w_out)
 
 
 def _fast_fft_length(n: int) -> int:
