@@ -77,9 +77,10 @@ function render({ model, el, signal }) {
     const scale = (width / model.get("figure_size")[0]) * ratio; // figure pixels → canvas
     context.setTransform(scale, 0, 0, scale, 0, 0);
     const styles = model.get("styles");
+    const pixelsPerPoint = model.get("pixels_per_point");
     for (const [style, x, y, w, h] of step.outlines) {
       context.strokeStyle = styles[style].color;
-      context.lineWidth = styles[style].width;
+      context.lineWidth = styles[style].width * pixelsPerPoint;
       context.strokeRect(x, y, w, h);
     }
   }
@@ -129,7 +130,7 @@ function render({ model, el, signal }) {
     stop();
     draw();
   });
-  model.on("change:figure_size", draw);
+  model.on("change:figure_size", draw); // sent with the steps: one redraw
   model.on("change:interval_ms", () => (speed.value = String(model.get("interval_ms"))));
 
   // The figure's view is rendered separately: attach the overlay once it is in the page.

@@ -29,6 +29,7 @@ import anywidget
 import numpy as np
 import traitlets
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 from convlessons._validation import as_choice
 
@@ -38,7 +39,7 @@ _HERE = Path(__file__).parent
 
 Style = dict[str, object]
 """How the page strokes one kind of rectangle: ``{"color": "#e69f00", "width": 2.5}``
-(width in CSS pixels)."""
+(width in points, as matplotlib's ``linewidth``: it scales with the figure)."""
 
 PLAY_SPEEDS = (1, 2, 5, 10, 25)
 """Steps per second the page offers for play; the fastest is the benchmark's."""
@@ -109,6 +110,7 @@ class HighlightStepper(anywidget.AnyWidget):
     idle_texts = traitlets.Dict().tag(sync=True)
     styles = traitlets.List().tag(sync=True)
     figure_size = traitlets.List([1.0, 1.0]).tag(sync=True)
+    pixels_per_point = traitlets.Float(1.0).tag(sync=True)
     figure_class = traitlets.Unicode("").tag(sync=True)
     interval_ms = traitlets.Int(1000).tag(sync=True)
     speeds = traitlets.List(list(PLAY_SPEEDS)).tag(sync=True)
@@ -129,16 +131,18 @@ class HighlightStepper(anywidget.AnyWidget):
     def _clamp_value(self, _change: dict) -> None:
         self.value = self.value  # re-validated against the new max
 
-    def set_steps(self, steps: list[dict], figure_size: tuple[float, float]) -> None:
+    def set_steps(self, steps: list[dict], figure: Figure) -> None:
         """Send every position's outlines, target and texts (see :attr:`steps`).
 
-        ``figure_size`` is the figure's ``(width, height)`` in the pixels the rectangles
-        are given in. The position is clamped to the new last one. One message reaches
-        the page, with the steps, the size and the clamped position together.
+        The rectangles are in ``figure``'s pixels at its current dpi; its size in those
+        pixels and its dpi go along, for the page to scale them and the line widths. The
+        position is clamped to the new last one. One message reaches the page, with the
+        steps, the size and the clamped position together.
         """
         with self.hold_sync():
             self.steps = steps
-            self.figure_size = [float(figure_size[0]), float(figure_size[1])]
+            self.figure_size = [float(size) for size in figure.bbox.size]
+            self.pixels_per_point = figure.dpi / 72
             self.max = max(len(steps) - 1, 0)
             self.idle_texts = {}
 

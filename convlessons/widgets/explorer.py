@@ -219,9 +219,8 @@ class ConvExplorer(LessonWidget):
 
     def _build_stepper(self) -> None:
         """The step control and its two readouts, drawn in the page with the figure's styles."""
-        pixels = self.figure_panel.figure.dpi / 72  # linewidths are in points
         styles = [{"color": to_hex(artist.get_edgecolor()),
-                   "width": float(np.ravel(artist.get_linewidth())[0]) * pixels}
+                   "width": float(np.ravel(artist.get_linewidth())[0])}
                   for artist in (self.window_box, self.taps, self.output_box)]
         self.position = HighlightStepper(self.figure_panel.widget, styles, speed=1)
         self.position_label = StepText(self.position, "position").add_class(
@@ -358,7 +357,7 @@ class ConvExplorer(LessonWidget):
                 "texts": {"position": html.escape(result.position_text(row, col)),
                           "sum": f"<code>{html.escape(result.sum_text(row, col))}</code>"},
             })
-        self.position.set_steps(steps, self.figure_panel.figure.bbox.size)
+        self.position.set_steps(steps, self.figure_panel.figure)
 
     def _on_view_change(self, _axes) -> None:
         """A zoom or pan (not a settings change) moved the cells: send their new boxes."""

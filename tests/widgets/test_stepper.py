@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from matplotlib.figure import Figure
 
 from convlessons.widgets._stepper import HighlightStepper, StepText
 from convlessons.widgets.explorer import ConvExplorer
@@ -47,8 +48,9 @@ def test_the_steps_sent_outline_what_matplotlib_draws_for_each_position():
 def test_the_styles_are_those_of_the_pictures_highlight():
     explorer = ConvExplorer()
     window, tap, cell = explorer.position.styles
-    assert window == {"color": "#e69f00", "width": pytest.approx(2.5 * 80 / 72)}
-    assert tap["width"] == pytest.approx(1.5 * 80 / 72) and cell == window
+    assert window == {"color": "#e69f00", "width": 2.5} and cell == window  # points
+    assert tap == {"color": "#e69f00", "width": 1.5}
+    assert explorer.position.pixels_per_point == 80 / 72
 
 
 def sent_states(widget, monkeypatch) -> list[dict]:
@@ -130,7 +132,7 @@ def test_step_text_follows_its_stepper():
     stepper = HighlightStepper(Button(), styles=[{"color": "#000000", "width": 1.0}])
     text = StepText(stepper, "sum")
     stepper.set_steps([{"outlines": [], "target": [0, 0, 1, 1], "texts": {"sum": f"<b>{i}</b>"}}
-                       for i in range(3)], (10, 10))
+                       for i in range(3)], Figure(figsize=(1, 1), dpi=10))
     stepper.value = 2
     assert text.value == "<b>2</b>"
     stepper.clear({"sum": "none"})
