@@ -133,12 +133,15 @@ function render({ model, el, signal }) {
   model.on("change:figure_size", draw); // sent with the steps: one redraw
   model.on("change:interval_ms", () => (speed.value = String(model.get("interval_ms"))));
 
-  // The figure's view is rendered separately: attach the overlay once it is in the page.
+  // The figure's view is rendered separately: attach the overlay once both are in the page
+  // (looking for at most ~5 s of frames once the stepper is; a stepper shown without its
+  // figure just has no overlay).
   const resized = new ResizeObserver(draw);
+  let searches = 300;
   let frame = requestAnimationFrame(function attach() {
     figure = el.isConnected ? findFigure(el, model.get("figure_class")) : null;
     if (!figure) {
-      frame = requestAnimationFrame(attach);
+      if (!el.isConnected || --searches > 0) frame = requestAnimationFrame(attach);
       return;
     }
     figure.append(overlay);
