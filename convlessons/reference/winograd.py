@@ -29,10 +29,10 @@ from fractions import Fraction
 from functools import lru_cache
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
 from convlessons._validation import as_array, as_int, as_pair
 from convlessons.reference._args import conv2d_args, pad_zeros
-from convlessons.reference.im2col import sliding_windows
 
 __all__ = [
     "WINOGRAD_MAX_SIZE",
@@ -158,6 +158,16 @@ def winograd_matrices(m: int, r: int = 3) -> tuple[np.ndarray, np.ndarray, np.nd
     return tuple(np.array(matrix, dtype=np.float64) for matrix in _exact_matrices(m, r))
 
 
+@lru_cache(maxsize=32)
+def _matrices(m: int, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`winograd_matrices` ``(m, 3)`` in ``dtype``, built once per ``(m, dtype)``,
+    read-only (the exact fractions take longer to convert than a small layer to compute)."""
+    matrices = tuple(a.astype(dtype) for a in winograd_matrices(m, _KERNEL))
+    for matrix in matrices:
+        matrix.flags.writeable = False
+    return matrices
+
+
 def multiplication_counts(m: int, r: int = 3) -> tuple[int, int]:
     """Multiplications per ``m x m`` output tile of a 2-D ``r x r`` convolution.
 
@@ -178,25 +188,26 @@ def multiplication_counts(m: int, r: int = 3) -> tuple[int, int]:
 
 
 def _tile_transform(matrix: np.ndarray, tiles: np.ndarray) -> np.ndarray:
-    """``matrix @ d @ matrix.T`` for every tile ``d``, as one matrix product.
+    """``matrix @ d @ matrix.T`` for every tile ``d = tiles[:, :, ...]``, as two matrix products.
 
-    ``tiles`` holds one row-major flattened ``c x c`` tile per column, shape ``(c², ...)``,
-    for an ``r x c`` ``matrix``. Since ``vec(M d M^T) = (M ⊗ M) vec(d)`` (Kronecker
-    product, row-major ``vec``), the transform of every tile is a single product with the
-    ``r² x c²`` matrix ``M ⊗ M``: one pass over the data instead of two. Returns
-    ``(r², ...)``; ``matrix`` is cast to ``tiles``' dtype so float32 stays float32.
+    ``tiles`` holds ``c x c`` tiles along its first two axes, shape ``(c, c, ...)``, for an
+    ``r x c`` ``matrix`` ``M``. First along each tile column, for all tiles at once:
+    ``(M d)[a, s] = sum_i M[a, i] d[i, s]``, one product of ``M`` with a (c, c·tiles)
+    matrix; then along each tile row, ``(M d M^T)[a, b] = sum_s M[b, s] (M d)[a, s]``, one
+    product of ``M`` with (c, tiles) per ``a``. Returns ``(r, r, ...)``; ``matrix`` is cast to
+    ``tiles``' dtype so float32 stays float32.
     """
     matrix = matrix.astype(tiles.dtype, copy=False)
-    product = np.kron(matrix, matrix) @ tiles.reshape(tiles.shape[0], -1)
-    return product.reshape(-1, *tiles.shape[1:])
+    rows, cols = matrix.shape
+    half = matrix @ tiles.reshape(cols, -1)  # M d: (r, c·tiles)
+    full = np.matmul(matrix, half.reshape(rows, cols, -1))  # (M d) M^T: (r, r, tiles)
+    return full.reshape(rows, rows, *tiles.shape[2:])
 
 
 def _transform_last(matrix: np.ndarray, data: np.ndarray) -> np.ndarray:
     """``matrix @ d @ matrix.T`` over the *last two* axes (the public transforms' layout)."""
-    *lead, rows, cols = data.shape
-    columns = np.moveaxis(data.reshape(*lead, rows * cols), -1, 0)
-    out = np.moveaxis(_tile_transform(matrix, columns), 0, -1)
-    return out.reshape(*lead, matrix.shape[0], matrix.shape[0])
+    tiles = np.moveaxis(data, (-2, -1), (0, 1))
+    return np.moveaxis(_tile_transform(matrix, tiles), (0, 1), (-2, -1))
 
 
 def _square_array(value: object, name: str, size: int | None, what: str) -> np.ndarray:
@@ -319,10 +330,11 @@ def conv2d_winograd(
     tiles and the result cropped. Summing over channels inside the brackets makes the
     element-wise stage one matrix product per transform position ``xi`` (``(m+2)^2`` of
     them): ``M[xi] = U[xi] (K x C) @ V[xi] (C x tiles)``, done by a single ``np.matmul``.
-    Each 2-D transform of all tiles at once is one product with a Kronecker matrix
-    (``B^T ⊗ B^T`` is 36 x 36 for F(4 x 4, 3 x 3), see :func:`_tile_transform`), so the
-    data is read once per transform. Checked against ``torch.nn.functional.conv2d``
-    (float64 to ~1e-10, float32 to ~1e-4 relative) in ``tests/reference/test_winograd.py``.
+    Each 2-D transform of all tiles at once is two matrix products, along the tile rows
+    and then along the tile columns (:func:`_tile_transform`); the output transform puts
+    the tile's column index last, so that the output tiles go into the image in runs of
+    whole rows. Checked against ``torch.nn.functional.conv2d`` (float64 to ~1e-10,
+    float32 to ~1e-4 relative) in ``tests/reference/test_winograd.py``.
 
     Parameters
     ----------
@@ -360,16 +372,20 @@ def conv2d_winograd_padded(x: np.ndarray, weight: np.ndarray, groups: int, tile:
     c_out = weight.shape[0]
     out_h, out_w = height - _KERNEL + 1, width - _KERNEL + 1
     tiles_h, tiles_w = -(-out_h // m), -(-out_w // m)
-    x = pad_zeros(x, (0, tiles_h * m + _KERNEL - 1 - height, 0, tiles_w * m + _KERNEL - 1 - width))
-    bt, g_matrix, at = winograd_matrices(m, _KERNEL)
+    x = pad_zeros(x, (0, tiles_h * m + n - m - height, 0, tiles_w * m + n - m - width))
+    bt, g_matrix, at = _matrices(m, x.dtype)
 
-    d = sliding_windows(x, (n, n), (m, m), (1, 1))  # (N, C, n, n, tiles_h, tiles_w), a view
-    d = d.transpose(2, 3, 1, 0, 4, 5).reshape(n * n, channels, -1)  # one column per tile: a copy
-    v = _tile_transform(bt, d)  # (n², C, N·tiles)
-    u = _tile_transform(g_matrix, weight.transpose(2, 3, 0, 1).reshape(_KERNEL**2, c_out, -1))
-    v = v.reshape(n * n, groups, channels // groups, -1)
+    n_step, c_step, y_step, x_step = x.strides
+    d = as_strided(  # d[b, c, t_y, t_x, i, j] = x[b, c, m t_y + i, m t_x + j]: the tiles, a view
+        x, (batch, channels, tiles_h, tiles_w, n, n),
+        (n_step, c_step, m * y_step, m * x_step, y_step, x_step), writeable=False,
+    )
+    d = d.transpose(4, 5, 1, 0, 2, 3).reshape(n, n, channels, -1)  # (n, n, C, N·tiles): a copy
+    v = _tile_transform(bt, d).reshape(n * n, groups, channels // groups, -1)
+    u = _tile_transform(g_matrix, weight.transpose(2, 3, 0, 1))  # (n, n, K, C/G)
     u = u.reshape(n * n, groups, c_out // groups, channels // groups)
     products = np.matmul(u, v)  # channel sum, one matmul per position xi: (n², G, K/G, N·tiles)
-    y = _tile_transform(at, products.reshape(n * n, c_out, -1))  # (m², K, N·tiles)
-    y = y.reshape(m, m, c_out, batch, tiles_h, tiles_w).transpose(3, 2, 4, 0, 5, 1)
+    half = at @ products.reshape(n, -1)  # A^T M: (m, n·K·N·tiles)
+    y = np.matmul(half.reshape(m, n, -1).transpose(0, 2, 1), at.T)  # (A^T M) A: (m, K·N·tiles, m)
+    y = y.reshape(m, c_out, batch, tiles_h, tiles_w, m).transpose(2, 1, 3, 0, 4, 5)
     return y.reshape(batch, c_out, tiles_h * m, tiles_w * m)[:, :, :out_h, :out_w]
