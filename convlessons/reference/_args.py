@@ -82,11 +82,18 @@ class WindowArgs:
 
 
 def pad_zeros(x: np.ndarray, padding: Pads) -> np.ndarray:
-    """Zero-pad the last two axes of ``x`` by (top, bottom, left, right)."""
+    """Zero-pad the last two axes of ``x`` by (top, bottom, left, right).
+
+    Same as ``numpy.pad`` with zeros, written as a zero array and one copy into it
+    (``numpy.pad`` spends longer on its own bookkeeping than on the copy of a small image).
+    """
     top, bottom, left, right = padding
     if not any(padding):
         return x
-    return np.pad(x, [(0, 0)] * (x.ndim - 2) + [(top, bottom), (left, right)])
+    height, width = x.shape[-2:]
+    out = np.zeros((*x.shape[:-2], height + top + bottom, width + left + right), x.dtype)
+    out[..., top : top + height, left : left + width] = x
+    return out
 
 
 def _sliding_output_size(
