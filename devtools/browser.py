@@ -13,6 +13,13 @@ and kernel specs are still found under ``sys.prefix``. Two test-only user settin
 autosave off (running a notebook in the test must never write to the repository), and
 ``windowingMode: "none"`` with ``scrollPastEnd: false`` (every cell attached to the page, so
 widgets in later cells render, and a screenshot as tall as the notebook shows all of it).
+
+Timing (:func:`time_to_draw`): every notebook page gets an init script that timestamps, in the
+page, the input event and the next draw on a chosen canvas (ipympl's figure, the explorer's
+highlight overlay) -- nothing polls the page, so measuring does not slow what is measured.
+Latency (:class:`DelayingProxy`): a TCP proxy that delays everything between the page and the
+server, WebSocket frames included, which Chrome's own network emulation
+(:func:`emulated_latency`) does not delay.
 """
 
 from __future__ import annotations
