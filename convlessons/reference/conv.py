@@ -169,9 +169,9 @@ def _im2col_padded(
     reads it in place; a vertical stride copies it. Compared with the full (C_in·kH·kW x L)
     matrix this copies ``kH`` times less, and each product's inner dimension C_in·kW is
     still large enough for the GEMM (MEC: Cho & Brand, "Memory-efficient Convolution for
-    Deep Neural Network", ICML 2017). The block is built and used in bands of output rows of
-    about ``_COLUMN_BAND_BYTES``, one buffer for every band, so that a band is still in the
-    cache when the products read it.
+    Deep Neural Network", ICML 2017). The block is built and used image by image, in bands
+    of output rows of about ``_COLUMN_BAND_BYTES``, one buffer for every band, so that a band
+    is still in the cache when the products read it.
     """
     batch, channels, height, width = x.shape
     c_out, c_per_group, kh, kw = weight.shape
@@ -186,26 +186,27 @@ def _im2col_padded(
     rows = c_per_group * kw
     filters = weight.transpose(2, 0, 1, 3).reshape(kh, groups, c_out // groups, rows)  # w_i
     span = dh * (kh - 1) + 1  # image rows under the kernel
-    row_bytes = batch * channels * kw * w_out * x.itemsize  # one image row of the block
+    row_bytes = channels * kw * w_out * x.itemsize  # one image row of one image's block
     band = min(h_out, max(1, (_COLUMN_BAND_BYTES // row_bytes - span) // sh + 1))  # output rows
-    block = np.empty((batch, groups, c_per_group, kw, sh * (band - 1) + span, w_out), x.dtype)
+    block = np.empty((groups, c_per_group, kw, sh * (band - 1) + span, w_out), x.dtype)
     out = np.empty((batch, groups, c_out // groups, h_out * w_out), x.dtype)
-    product = np.empty((batch, groups, c_out // groups, band * w_out), x.dtype)
-    for top in range(0, h_out, band):
-        count = min(band, h_out - top)
-        needed = sh * (count - 1) + span
-        cols = block[..., :needed, :]
-        np.copyto(cols, shifted[..., top * sh : top * sh + needed, :])
-        kernel_rows = [
-            cols[..., i * dh : i * dh + sh * (count - 1) + 1 : sh, :].reshape(
-                batch, groups, rows, count * w_out
-            )
-            for i in range(kh)
-        ]
-        target = out[..., top * w_out : (top + count) * w_out]
-        np.matmul(filters[0], kernel_rows[0], out=target)
-        for i in range(1, kh):
-            target += np.matmul(filters[i], kernel_rows[i], out=product[..., : count * w_out])
+    product = np.empty((groups, c_out // groups, band * w_out), x.dtype)
+    for n in range(batch):
+        for top in range(0, h_out, band):
+            count = min(band, h_out - top)
+            needed = sh * (count - 1) + span
+            cols = block[..., :needed, :]
+            np.copyto(cols, shifted[n, ..., top * sh : top * sh + needed, :])
+            kernel_rows = [
+                cols[..., i * dh : i * dh + sh * (count - 1) + 1 : sh, :].reshape(
+                    groups, rows, count * w_out
+                )
+                for i in range(kh)
+            ]
+            target = out[n, ..., top * w_out : (top + count) * w_out]
+            np.matmul(filters[0], kernel_rows[0], out=target)
+            for i in range(1, kh):
+                target += np.matmul(filters[i], kernel_rows[i], out=product[..., : count * w_out])
     return out.reshape(batch, c_out, h_out, w_out)
 
 
