@@ -14,6 +14,10 @@ from __future__ import annotations
 
 import json
 import re
+import socket
+import socketserver
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -28,6 +32,7 @@ from devtools.browser import (
     NOTEBOOK_DIR,
     OVERRIDES,
     SCREENSHOTS,
+    DelayingProxy,
     ExecutedNotebook,
     Explorer,
     LabServer,
@@ -131,6 +136,43 @@ def test_notebook_runs_without_errors(
         close_notebook(executed.pop(notebook.name).page)
     assert not result.problems, f"{notebook.name} shows errors:\n" + "\n".join(result.problems)
     assert file_digest(notebook) == digest, f"running {notebook.name} modified the file"
+
+
+# --------------------------------------------------------------------------- latency proxy
+
+
+class _Echo(socketserver.BaseRequestHandler):
+    def handle(self) -> None:
+        while data := self.request.recv(65536):
+            self.request.sendall(data)
+
+
+def test_delaying_proxy_adds_its_latency_to_every_round_trip_and_keeps_the_bytes() -> None:
+    """What bench_browser's latency rows rely on (Chrome's emulation leaves WebSockets alone)."""
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Echo) as echo:
+        threading.Thread(target=echo.serve_forever, daemon=True).start()
+        target = LabServer(url=f"http://127.0.0.1:{echo.server_address[1]}", root_dir=Path(),
+                           process=None, log_path=Path())
+        with DelayingProxy(target) as proxy:
+            host, port = proxy.url.removeprefix("http://").split(":")
+            with socket.create_connection((host, int(port))) as connection:
+
+                def round_trip(payload: bytes) -> tuple[float, bytes]:
+                    start = time.perf_counter()
+                    connection.sendall(payload)
+                    received = b""
+                    while len(received) < len(payload):
+                        received += connection.recv(65536)
+                    return (time.perf_counter() - start) * 1000, received
+
+                plain, _ = round_trip(b"x")
+                with proxy.latency(200):
+                    delayed, _ = round_trip(b"x")
+                    payload = bytes(range(256)) * 4096  # 1 MiB, many chunks
+                    _, echoed = round_trip(payload)
+        echo.shutdown()
+    assert plain < 150 and delayed >= 200, (plain, delayed)
+    assert echoed == payload
 
 
 # --------------------------------------------------------------------------- the explorer
