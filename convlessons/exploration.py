@@ -21,6 +21,7 @@ against ``F.conv2d`` (after ``F.pad`` for the non-zero modes) in float64. The vi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import torch
@@ -134,16 +135,29 @@ class Exploration:
 
     def window_values(self, row: int, col: int) -> np.ndarray:
         """The ``kH × kW`` padded-input values that ``weight`` multiplies for ``(row, col)``."""
+        return self.padded[self._window_index(row, col)]
+
+    def _window_index(self, row: int, col: int) -> tuple[np.ndarray, np.ndarray]:
+        """``np.ix_`` index of the window of ``(row, col)`` into the padded input."""
         rows, cols = self.window(row, col)
-        return self.padded[np.ix_(rows + self.padding, cols + self.padding)]
+        return np.ix_(rows + self.padding, cols + self.padding)
 
     def sum_text(self, row: int, col: int) -> str:
         """The multiply-and-sum written out: ``(-1×0) + (0×1) + … = 3`` (weight × input)."""
-        terms = [
-            f"({format_number(w)}×{format_number(x)})"
-            for w, x in zip(self.weight.ravel(), self.window_values(row, col).ravel(), strict=True)
-        ]
+        inputs = self._padded_labels[self._window_index(row, col)].ravel()
+        terms = [f"({w}×{x})" for w, x in zip(self._weight_labels, inputs, strict=True)]
         return " + ".join(terms) + f" = {format_number(self.output[row, col])}"
+
+    @cached_property
+    def _weight_labels(self) -> list[str]:
+        """``format_number`` of every weight, row by row (formatted once, not per step)."""
+        return [format_number(w) for w in self.weight.ravel()]
+
+    @cached_property
+    def _padded_labels(self) -> np.ndarray:
+        """``format_number`` of every padded-input value, as an array of strings."""
+        labels = np.array([format_number(x) for x in self.padded.ravel()], dtype=object)
+        return labels.reshape(self.padded.shape)
 
     def position_text(self, row: int, col: int) -> str:
         """E.g. ``output (0, 1) ← window at rows 0–2, cols 2–4``."""
