@@ -13,8 +13,8 @@ import ipywidgets as widgets
 import numpy as np
 import pytest
 import torch
-from IPython.core.formatters import DisplayFormatter
 from ipympl_page import FakePage
+from IPython.core.formatters import DisplayFormatter
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.image import imread
 
