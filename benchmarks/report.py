@@ -4,7 +4,7 @@ Prints, on this machine:
 
 1. the execution time of every notebook (clean kernel, top to bottom) and of the whole course;
 2. the reference implementations against ``torch.nn.functional.conv2d`` (``bench_reference``);
-3. the widget update latencies, control change → figure rendered (``bench_widgets``);
+3. the widget update latencies, control change → frame sent to the page (``bench_widgets``);
 4. what a person feels in JupyterLab (``bench_browser``): stride key press → redrawn figure,
    explorer step → redrawn highlight, play rate, each also through a 100 ms delaying proxy.
 

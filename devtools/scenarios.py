@@ -251,7 +251,7 @@ def _owners(displayed: list) -> list:
 
 
 def _redraw(owner) -> None:
-    """Render the owner's figures now, as the front end asks after ``draw_idle``."""
+    """Render the owner's figures now, as a page attached to the canvas would see them."""
     from matplotlib.figure import Figure
 
     for node, _ancestors in _walk(owner):
