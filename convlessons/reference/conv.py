@@ -159,11 +159,13 @@ def _im2col_padded(
     The im2col rows of kernel row ``i`` are those of kernel row 0 read ``i d_h`` image rows
     lower. So only the rows of one kernel row are copied, for every padded image row ``y``:
 
-    ``cols[n, g, (c, j), y, o_x] = x[n, gC_in/G + c, y, o_x s_w + j d_w]``  (``kW/s_w`` times
+    ``cols[n, g, (j, c), y, o_x] = x[n, gC_in/G + c, y, o_x s_w + j d_w]``  (``kW/s_w`` times
     the input), and the layer is ``kH`` products, one per kernel row, added up:
 
     ``y[n, g, :, (o_y, o_x)] = sum_i w_i @ cols[n, g, :, o_y s_h + i d_h, o_x]``, with
-    ``w_i = w[g, :, :, i, :]`` flattened to (C_out/G, C_in/G·kW).
+    ``w_i[k, (j, c)] = w[gC_out/G + k, c, i, j]``, a (C_out/G x kW·C_in/G) matrix. The rows
+    are in (j, c) order, unlike ``im2col``'s (c, i, j): gathering ``w_i`` then copies runs
+    of C_in/G numbers instead of kW.
 
     With stride 1 each ``cols[..., i d_h + o_y, :]`` is a slice of the block, so a product
     reads it in place; a vertical stride copies it. Compared with the full (C_in·kH·kW x L)
@@ -179,16 +181,16 @@ def _im2col_padded(
     h_out = conv_output_size(height, kh, sh, dilation=dh)
     w_out = conv_output_size(width, kw, sw, dilation=dw)
     n_step, c_step, y_step, x_step = x.strides
-    shifted = as_strided(  # shifted[n, c, j, y, o_x] = x[n, c, y, o_x s_w + j d_w], a view
-        x, (batch, channels, kw, height, w_out), (n_step, c_step, dw * x_step, y_step, sw * x_step),
-        writeable=False,
-    ).reshape(batch, groups, c_per_group, kw, height, w_out)
-    rows = c_per_group * kw
-    filters = weight.transpose(2, 0, 1, 3).reshape(kh, groups, c_out // groups, rows)  # w_i
+    shifted = as_strided(  # shifted[n, g, j, c, y, o_x] = x[n, gC/G + c, y, o_x s_w + j d_w]
+        x, (batch, groups, kw, c_per_group, height, w_out),
+        (n_step, c_per_group * c_step, dw * x_step, c_step, y_step, sw * x_step), writeable=False,
+    )
+    rows = kw * c_per_group
+    filters = weight.transpose(2, 0, 3, 1).reshape(kh, groups, c_out // groups, rows)  # w_i
     span = dh * (kh - 1) + 1  # image rows under the kernel
     row_bytes = channels * kw * w_out * x.itemsize  # one image row of one image's block
     band = min(h_out, max(1, (_COLUMN_BAND_BYTES // row_bytes - span) // sh + 1))  # output rows
-    block = np.empty((groups, c_per_group, kw, sh * (band - 1) + span, w_out), x.dtype)
+    block = np.empty((groups, kw, c_per_group, sh * (band - 1) + span, w_out), x.dtype)
     out = np.empty((batch, groups, c_out // groups, h_out * w_out), x.dtype)
     product = np.empty((groups, c_out // groups, band * w_out), x.dtype)
     for n in range(batch):
