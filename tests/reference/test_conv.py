@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import int_or_pair, pair
 
+from convlessons.reference import conv as conv_module
 from convlessons.reference import (
     conv2d,
     conv2d_direct,
@@ -329,4 +330,18 @@ def test_tap_methods_on_a_wide_image_with_groups(method: str) -> None:
     x, w = rng.standard_normal((2, 4, 9, 31)), rng.standard_normal((6, 2, 3, 4))
     expected = torch_conv2d(x, w, None, padding=(1, 2), dilation=(2, 3), groups=2)
     out = conv2d(x, w, padding=(1, 2), dilation=(2, 3), groups=2, method=method)
+    np.testing.assert_allclose(out, expected, atol=1e-12 * np.abs(expected).max())
+
+
+@pytest.mark.parametrize("band_bytes", [1, 2**15])
+@pytest.mark.parametrize("stride", [1, (2, 1), 3])
+def test_im2col_in_bands_of_a_few_output_rows(monkeypatch, band_bytes: int, stride) -> None:
+    """One output row per band, or a few with a ragged last band: bands must abut, and the
+    reused block must not carry rows over from the band before."""
+    monkeypatch.setattr(conv_module, "_COLUMN_BAND_BYTES", band_bytes)
+    rng = np.random.default_rng(7)
+    x, w = rng.standard_normal((2, 4, 23, 17)), rng.standard_normal((6, 2, 3, 4))
+    kwargs = {"stride": stride, "padding": (1, 2), "dilation": (2, 1), "groups": 2}
+    expected = torch_conv2d(x, w, None, **kwargs)
+    out = conv2d(x, w, method="im2col", **kwargs)
     np.testing.assert_allclose(out, expected, atol=1e-12 * np.abs(expected).max())
