@@ -454,7 +454,7 @@ def conv2d_direct(
     dilation: IntOrPair = 1,
     groups: int = 1,
 ) -> np.ndarray:
-    """``conv2d(..., method='direct')``: strided window view contracted by ``einsum``."""
+    """``conv2d(..., method='direct')``: one matrix product per kernel tap, over shifted views."""
     return conv2d(input, weight, bias, stride, padding, dilation, groups, method="direct")
 
 
@@ -467,7 +467,7 @@ def conv2d_im2col(
     dilation: IntOrPair = 1,
     groups: int = 1,
 ) -> np.ndarray:
-    """``conv2d(..., method='im2col')``: window columns times the filter matrix (GEMM)."""
+    """``conv2d(..., method='im2col')``: one kernel row's window columns, kH matrix products."""
     return conv2d(input, weight, bias, stride, padding, dilation, groups, method="im2col")
 
 
