@@ -41,6 +41,9 @@ CONDA_FORGE_NAMES = {
     "jsonschema": "jsonschema",
     # `nbconvert` adds pandoc (~100 MB); repo2docker's own lock file takes nbconvert-core
     "nbconvert": "nbconvert-core",
+    # the scenario runner and the report execute notebooks with them directly
+    "nbclient": "nbclient",
+    "nbformat": "nbformat",
     "ruff": "ruff",
 }
 BASE = {"python", "pip"}  # not Python packages of pyproject's, in both environments
