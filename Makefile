@@ -23,8 +23,11 @@ SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 
 .PHONY: course test setup browser bench report student site FORCE
 
+# Kernel WebSockets without Nagle's delay (convlessons/server.py): widgets answer faster.
+LAB_OPTIONS := --ServerApp.kernel_websocket_connection_class=convlessons.server.NoDelayConnection
+
 course: setup
-	$(VENV)/bin/jupyter lab notebooks/00_welcome.ipynb
+	$(VENV)/bin/jupyter lab $(LAB_OPTIONS) notebooks/00_welcome.ipynb
 
 test: setup browser
 	$(PYTHON) -m pytest --nbval-lax tests notebooks

@@ -48,6 +48,8 @@ from statistics import median, quantiles
 from playwright.sync_api import Browser, ElementHandle, Locator, Page, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from convlessons.server import CONNECTION_CLASS
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 OVERRIDES = REPO_ROOT / "jupyter" / "overrides.json"
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
@@ -196,6 +198,7 @@ def running_lab(root_dir: Path = REPO_ROOT, log_dir: Path = ARTIFACTS) -> Iterat
             "--LabApp.expose_app_in_browser=True",
             "--LabApp.extension_manager=readonly",
             "--ServerApp.allow_root=True",
+            f"--ServerApp.kernel_websocket_connection_class={CONNECTION_CLASS}",
         ]  # fmt: skip
         with open(log_path, "w", encoding="utf-8") as log:
             process = subprocess.Popen(

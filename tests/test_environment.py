@@ -187,7 +187,8 @@ def test_postbuild_merges_into_an_existing_server_config(fake_python, tmp_path):
     )
     subprocess.run([ROOT / "postBuild"], cwd=tmp_path, env=env, check=True, capture_output=True)
     ours = json.loads((ROOT / "jupyter/jupyter_server_config.json").read_text())
-    assert json.loads(existing.read_text()) == {"ServerApp": {"ip": "0.0.0.0"}, **ours}
+    merged = json.loads(existing.read_text())
+    assert merged == {**ours, "ServerApp": {"ip": "0.0.0.0", **ours["ServerApp"]}}
 
 
 def test_postbuild_uses_the_python_named_by_PYTHON_and_stops_when_pip_fails(fake_python, tmp_path):
