@@ -87,7 +87,7 @@ def test_the_learner_reaches_only_visible_enabled_controls():
 def test_controls_are_named_by_the_attributes_that_hold_them():
     explorer = ConvExplorer(kernel="edge", pattern="vertical_edge")
     names = [name for _control, name in scenarios._controls(explorer, "explorer")]
-    assert {"explorer.stride", "explorer.kernel.preset", "explorer.next"} <= set(names)
+    assert {"explorer.stride", "explorer.kernel.preset", "explorer.position"} <= set(names)
 
     class Row:  # a table kept as a list of plain row objects
         def __init__(self):
