@@ -530,6 +530,7 @@ class DelayingProxy:
         self.url = ""
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._writers: set[asyncio.StreamWriter] = set()  # both ends of every connection
 
     def __enter__(self) -> DelayingProxy:
         self._thread.start()
@@ -542,6 +543,8 @@ class DelayingProxy:
     def __exit__(self, *_exc: object) -> None:
         async def stop() -> None:
             self._listener.close()
+            for writer in self._writers:  # both peers see the connection end
+                writer.close()
             for task in asyncio.all_tasks() - {asyncio.current_task()}:
                 task.cancel()
 
@@ -562,6 +565,7 @@ class DelayingProxy:
                        client_writer: asyncio.StreamWriter) -> None:
         server_reader, server_writer = await asyncio.open_connection("127.0.0.1",
                                                                      self.target_port)
+        self._writers |= {client_writer, server_writer}
         await asyncio.gather(self._pipe(client_reader, server_writer),
                              self._pipe(server_reader, client_writer),
                              return_exceptions=True)

@@ -147,22 +147,29 @@ class _Echo(socketserver.BaseRequestHandler):
             self.request.sendall(data)
 
 
+class _EchoServer(socketserver.ThreadingTCPServer):
+    daemon_threads = True  # closing the server never waits for a connection still open
+    block_on_close = False
+
+
 def test_delaying_proxy_adds_its_latency_to_every_round_trip_and_keeps_the_bytes() -> None:
     """What bench_browser's latency rows rely on (Chrome's emulation leaves WebSockets alone)."""
-    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Echo) as echo:
+    with _EchoServer(("127.0.0.1", 0), _Echo) as echo:
         threading.Thread(target=echo.serve_forever, daemon=True).start()
         target = LabServer(url=f"http://127.0.0.1:{echo.server_address[1]}", root_dir=Path(),
                            process=None, log_path=Path())
         with DelayingProxy(target) as proxy:
             host, port = proxy.url.removeprefix("http://").split(":")
-            with socket.create_connection((host, int(port))) as connection:
+            with socket.create_connection((host, int(port)), timeout=30) as connection:
 
                 def round_trip(payload: bytes) -> tuple[float, bytes]:
                     start = time.perf_counter()
                     connection.sendall(payload)
                     received = b""
                     while len(received) < len(payload):
-                        received += connection.recv(65536)
+                        chunk = connection.recv(65536)
+                        assert chunk, "the proxy closed the connection"
+                        received += chunk
                     return (time.perf_counter() - start) * 1000, received
 
                 plain, _ = round_trip(b"x")
